@@ -1,0 +1,33 @@
+{#
+  Shared pieces of the two event base models, so de-duplication and the run window are defined once.
+
+  gold_event_partition_date: the date an event row is stored under. For valid rows it is event_date (the UTC
+  date of event_ts); rows without a usable event_ts (quarantined as bad_timestamp) fall back to the day they
+  landed, so every row has a partition and is re-processed with its neighbours.
+#}
+{% macro gold_event_partition_date(event_ts='event_ts', ingested_at='ingested_at') %}
+  cast(coalesce({{ event_ts }}, {{ ingested_at }}, cast('1970-01-01 00:00:00' as timestamp)) as date)
+{%- endmacro %}
+
+{#- Source rows to (re-)process: everything on a first build, else the partitions from the cutoff on. -#}
+{% macro gold_event_window_filter(cutoff) %}
+  {%- if cutoff is not none %}
+  where {{ gold_event_partition_date() }} >= {{ cutoff }}
+  {%- endif %}
+{%- endmacro %}
+
+{#
+  1 for the copy of an event that is kept: among rows sharing a non-empty event_id, the earliest ingested_at wins
+  (remaining ties broken on the other columns so every engine keeps the same copy). Rows with a null or empty
+  event_id are never de-duplicated.
+#}
+{% macro gold_event_copy_rank(tie_breakers) %}
+  case
+    when nullif(trim(event_id), '') is null then 1
+    else row_number() over (
+      partition by event_id
+      order by ingested_at asc nulls last, event_ts asc nulls last
+      {%- for column in tie_breakers %}, {{ column }} asc nulls last{% endfor %}
+    )
+  end
+{%- endmacro %}

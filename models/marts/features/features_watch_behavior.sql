@@ -1,0 +1,94 @@
+{{
+  config(
+    materialized='incremental',
+    unique_key='feature_date',
+    partition_by=storage_partition_by(['feature_date']),
+  )
+}}
+
+{#- Recompute the feature dates from (last built - lookback_days) on: late events may have changed them. -#}
+{%- set cutoff = incremental_cutoff_date(date_column='feature_date') if is_incremental() else none %}
+
+with
+
+feature_dates as (
+
+    select
+        profile_id,
+        feature_date
+    from {{ ref('int_profile_feature_dates') }}
+    {% if cutoff is not none -%} where feature_date >= {{ cutoff }} {%- endif %}
+
+),
+
+profile_days as (
+
+    select * from {{ ref('int_profile_days_aggregated') }}
+    {% if cutoff is not none -%} where event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+
+),
+
+days_in_windows as (
+
+    -- Each feature date joined to the profile's activity of the 90 days ending on it.
+    select
+        feature_dates.profile_id,
+        feature_dates.feature_date,
+        profile_days.event_date,
+        profile_days.plays,
+        profile_days.watch_seconds,
+        profile_days.weekend_watch_seconds,
+        profile_days.primetime_watch_seconds
+    from feature_dates
+    left join profile_days
+        on feature_dates.profile_id = profile_days.profile_id
+            and profile_days.event_date between {{ add_days('feature_dates.feature_date', -89) }}
+            and feature_dates.feature_date
+
+),
+
+window_totals as (
+
+    select
+        profile_id,
+        feature_date,
+        coalesce(sum(case when event_date = feature_date then watch_seconds end), 0) as watch_seconds_1d,
+        coalesce(sum(case when {{ in_last_days(7) }} then watch_seconds end), 0) as watch_seconds_7d,
+        coalesce(sum(case when {{ in_last_days(28) }} then watch_seconds end), 0) as watch_seconds_28d,
+        coalesce(sum(watch_seconds), 0) as watch_seconds_90d,
+        coalesce(sum(case when {{ in_last_days(7) }} then plays end), 0) as plays_7d,
+        coalesce(sum(case when {{ in_last_days(28) }} then plays end), 0) as plays_28d,
+        count(case when {{ in_last_days(7) }} and plays > 0 then event_date end) as active_days_7d,
+        count(case when {{ in_last_days(28) }} and plays > 0 then event_date end) as active_days_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then weekend_watch_seconds end), 0) as weekend_watch_seconds_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then primetime_watch_seconds end), 0)
+            as primetime_watch_seconds_28d
+    from days_in_windows
+    group by profile_id, feature_date
+
+),
+
+final as (
+
+    select
+        profile_id,
+        cast(watch_seconds_1d / 60.0 as double) as watch_minutes_1d,
+        cast(watch_seconds_7d / 60.0 as double) as watch_minutes_7d,
+        cast(watch_seconds_28d / 60.0 as double) as watch_minutes_28d,
+        cast(watch_seconds_90d / 60.0 as double) as watch_minutes_90d,
+        cast(plays_7d as int) as plays_7d,
+        cast(plays_28d as int) as plays_28d,
+        cast(active_days_7d as int) as active_days_7d,
+        cast(active_days_28d as int) as active_days_28d,
+        cast(watch_seconds_28d / 60.0 / nullif(plays_28d, 0) as double) as avg_play_minutes_28d,
+        cast(weekend_watch_seconds_28d / nullif(cast(watch_seconds_28d as double), 0) as double)
+            as weekend_watch_share_28d,
+        cast(primetime_watch_seconds_28d / nullif(cast(watch_seconds_28d as double), 0) as double)
+            as primetime_watch_share_28d,
+        cast((watch_seconds_7d / 60.0) / nullif(watch_seconds_28d / 60.0 / 4, 0) as double) as watch_trend_7d_vs_28d,
+        feature_date
+    from window_totals
+
+)
+
+select * from final

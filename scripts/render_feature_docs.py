@@ -1,0 +1,156 @@
+"""Render the feature documentation of the dbt project from the feature catalog seed.
+
+Writes docs/dbt/features.md (one docs block per feature) and the column lists of the six category marts and
+the published models. Run after editing seeds/reference/feature_catalog.csv; `--check` fails when the
+rendered files are out of date (CI runs it through the test suite).
+
+    .venv/bin/python scripts/render_feature_docs.py [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from featurestore.catalog import CATEGORIES, Feature, load_catalog
+from featurestore.paths import find_project_dir
+
+HEADER = "# Rendered by scripts/render_feature_docs.py from seeds/reference/feature_catalog.csv: edit the CSV.\n"
+
+ANCHORS = [
+    ("profile_created_date", "date", "UTC date the profile was created (anchor of profile_tenure_days)."),
+    ("account_signup_date", "date", "Signup date of the account (anchor of account_tenure_days)."),
+    ("first_play_date", "date", "Earliest play date <= feature_date; null if never played."),
+    ("last_play_date", "date", "Latest play date <= feature_date; null if never played."),
+    ("last_reactivation_date", "date", "Latest play date <= feature_date that came >= 28 days after the previous one."),
+]
+
+MODEL_DESCRIPTIONS = {
+    "watch_behavior": "How much and when the profile watches.",
+    "content_consumption": "What kind of content the profile watches and how (titles, series, binges, new releases).",
+    "engagement_quality": "How the profile engages: completion, abandonment, ratings, list adds, searches.",
+    "affinity": "Genre and device preferences. A dbt Python model (PySpark API; SQLFrame on DuckDB).",
+    "lifecycle": "Tenure, recency, lifetime totals, plan and lifecycle stage, plus the anchor dates of the day counts.",
+    "household_share": "The profile within its household (the live profiles of the account). A dbt Python model.",
+}
+
+
+def docs_block(feature: Feature) -> str:
+    return (
+        f"{{% docs feature_{feature.name} %}}\n"
+        f"{feature.definition}.\n\n"
+        f"**Category** {feature.category} · **window** {feature.window} · **type** {feature.data_type} · "
+        f"**NULL / empty** {feature.null_rule}.\n"
+        f"{{% enddocs %}}\n"
+    )
+
+
+def feature_column(feature: Feature, typed: bool) -> dict[str, object]:
+    column: dict[str, object] = {
+        "name": feature.name,
+        "description": f"{{{{ doc('feature_{feature.name}') }}}}",
+        "config": {"meta": {"category": feature.category, "window": feature.window, "null_rule": feature.null_rule}},
+    }
+    if typed:
+        column["data_type"] = feature.data_type
+    return column
+
+
+def key(name: str, data_type: str, description: str, typed: bool) -> dict[str, object]:
+    column: dict[str, object] = {"name": name, "description": description}
+    if typed:
+        column["data_type"] = data_type
+    return column
+
+
+def category_models(features: list[Feature]) -> dict[str, object]:
+    models = []
+    for category in CATEGORIES:
+        columns = [key("profile_id", "string", "{{ doc('col_profile_id') }}", False)]
+        columns += [feature_column(f, False) for f in features if f.category == category]
+        if category == "lifecycle":
+            columns += [key(name, kind, text, False) for name, kind, text in ANCHORS]
+        columns.append(key("feature_date", "date", "{{ doc('col_feature_date') }}", False))
+        model: dict[str, object] = {
+            "name": f"features_{category}",
+            "description": f"{MODEL_DESCRIPTIONS[category]} {{{{ doc('feature_mart_rows') }}}}",
+            "columns": columns,
+        }
+        if category in ("affinity", "household_share"):
+            model["config"] = {
+                "partition_by": "{{ none if target.type == 'duckdb' else ['feature_date'] }}",
+                "lookback_days": "{{ var('lookback_days') }}",
+            }
+        models.append(model)
+    return {"version": 2, "models": models}
+
+
+def published_columns(features: list[Feature], typed: bool) -> list[dict[str, object]]:
+    columns = [
+        key("profile_id", "string", "{{ doc('col_profile_id') }}", typed),
+        key("account_id", "string", "{{ doc('col_account_id') }}", typed),
+        key("feature_contract_version", "string", "Feature contract version of the row (`v1`).", typed),
+    ]
+    columns += [feature_column(f, typed) for f in features]
+    columns += [key(name, kind, text, typed) for name, kind, text in ANCHORS]
+    columns.append(key("feature_date", "date", "{{ doc('col_feature_date') }}", typed))
+    return columns
+
+
+def published_models(features: list[Feature]) -> dict[str, object]:
+    return {
+        "version": 2,
+        "models": [
+            {
+                "name": "profile_features",
+                "description": "{{ doc('profile_features') }}",
+                "config": {"contract": {"enforced": True}},
+                "columns": published_columns(features, typed=True),
+            },
+            {
+                "name": "profile_features_latest",
+                "description": "{{ doc('profile_features_latest') }}",
+                "columns": [
+                    *published_columns(features, typed=False),
+                    key("source_feature_date", "date", "Date of the stored feature-log row the values come from.", False),
+                ],
+            },
+        ],
+    }
+
+
+def render(project_dir: Path) -> dict[Path, str]:
+    features = load_catalog(project_dir)
+    docs = HEADER.replace("# ", "{# ", 1).rstrip("\n") + " #}\n\n" + "\n".join(docs_block(f) for f in features)
+    dump = lambda data: HEADER + yaml.safe_dump(data, sort_keys=False, width=120)  # noqa: E731
+    return {
+        project_dir / "docs" / "dbt" / "features.md": docs,
+        project_dir / "models" / "marts" / "features" / "_features__models.yml": dump(category_models(features)),
+        project_dir / "models" / "marts" / "published" / "_published__models.yml": dump(published_models(features)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="Exit 1 if a rendered file is out of date.")
+    args = parser.parse_args()
+    stale = []
+    for path, content in render(find_project_dir(Path(__file__).parent)).items():
+        if path.exists() and path.read_text() == content:
+            continue
+        if args.check:
+            stale.append(path)
+        else:
+            path.write_text(content)
+            print(f"wrote {path}")
+    if stale:
+        print("Out of date (run scripts/render_feature_docs.py):", *stale, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The main job: make sure there is Gold data, build everything with dbt, report what was built."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from featurestore.dbt_invoke import invoke_dbt
+from featurestore.paths import ProjectPaths
+from featurestore.run_results import RunResults
+
+logger = logging.getLogger(__name__)
+
+GOLD_TABLES = ("accounts", "profiles", "content", "viewing_events", "engagement_events")
+
+# Relations reported after a local build, in lineage order.
+REPORTED_RELATIONS = (
+    "main_staging.stg_gold__accounts",
+    "main_staging.stg_gold__profiles",
+    "main_staging.stg_gold__content",
+    "main_staging.stg_gold__viewing_events",
+    "main_staging.stg_gold__engagement_events",
+    "main_staging.stg_gold__quarantined_events",
+    "main_snapshots.accounts_snapshot",
+)
+
+
+def has_gold_data(raw_dir: Path) -> bool:
+    """True when every Gold table folder holds at least one Parquet file."""
+    return all(any((raw_dir / table).rglob("*.parquet")) for table in GOLD_TABLES)
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    success: bool
+    results: RunResults | None
+
+
+def build(paths: ProjectPaths, target: str, full_refresh: bool = False, extra: list[str] | None = None) -> BuildOutcome:
+    """`dbt build` on the target; returns dbt's results (None if dbt stopped before running any node)."""
+    args = ["build", "--target", target, *(["--full-refresh"] if full_refresh else []), *(extra or [])]
+    result = invoke_dbt(args, paths)
+    try:
+        results = RunResults.load(paths.target_dir)
+    except FileNotFoundError:
+        results = None
+    return BuildOutcome(success=bool(result.success), results=results)

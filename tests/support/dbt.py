@@ -1,0 +1,100 @@
+"""Run the real dbt project against a temporary RAW_DATA_DIR / warehouse and read the results."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from featurestore.paths import ProjectPaths, find_project_dir
+from featurestore.run_results import RunResults
+
+PROJECT_DIR = find_project_dir(Path(__file__).parent)
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    messages: list[str]
+    results: RunResults | None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.messages)
+
+
+@dataclass
+class DbtHarness:
+    """One isolated copy of the project's state: its own Gold folder, warehouse and dbt target folder."""
+
+    root: Path
+    target: str = "local"
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    def _env(self) -> dict[str, str]:
+        return {
+            "RAW_DATA_DIR": str(self.raw_dir),
+            "DUCKDB_PATH": str(self.duckdb_path),
+            "SPARK_HOME_DIR": str(self.root / "spark"),
+            "DBT_TARGET_PATH": str(self.root / "target"),
+            "DBT_LOG_PATH": str(self.root / "logs"),
+            **self.env,
+        }
+
+    def dbt(self, *args: str) -> DbtOutcome:
+        from dbt.cli.main import dbtRunner
+
+        from featurestore.dbt_invoke import invoke_dbt
+
+        messages: list[str] = []
+
+        def collect(event: Any) -> None:
+            messages.append(event.info.msg)
+
+        saved = {k: os.environ.get(k) for k in self._env()}
+        os.environ.update(self._env())
+        try:
+            paths = ProjectPaths(PROJECT_DIR)
+            result = invoke_dbt([*args, "--target", self.target], paths, runner=dbtRunner(callbacks=[collect]))
+            try:
+                results = RunResults.load(paths.target_dir)
+            except FileNotFoundError:
+                results = None
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        if result.exception is not None:
+            messages.append(str(result.exception))
+        return DbtOutcome(bool(result.success), messages, results)
+
+    def build(self, *args: str) -> DbtOutcome:
+        return self.dbt("build", *args)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.target == "local":
+            with duckdb.connect(str(self.duckdb_path)) as con:
+                return con.execute(sql).fetchall()
+        from pyspark.sql import SparkSession
+
+        # dbt ran the session in its own threads; the default session is process-wide.
+        spark = SparkSession.builder.getOrCreate()
+        assert spark is not None, "no Spark session: build on the spark target first"
+        return [tuple(row) for row in spark.sql(sql).collect()]
+
+    def schema(self, layer: str) -> str:
+        """Physical schema of a layer on this target (dbt's default <target schema>_<custom schema>)."""
+        return f"{'main' if self.target == 'local' else 'featurestore'}_{layer}"
