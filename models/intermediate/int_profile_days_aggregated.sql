@@ -41,7 +41,8 @@ plays_enriched as (
         content.content_type = 'episode' as is_episode,
         hour(plays.event_ts) between 18 and 22 as is_primetime,
         {{ days_between('content.release_date', 'plays.event_date') }} between 0 and 30 as is_new_release,
-        least(plays.watch_seconds / nullif(cast(content.duration_seconds as double), 0), 1.0) as completion_ratio
+        least(plays.watch_seconds / nullif(cast(content.duration_seconds as double), 0), cast(1 as double))
+            as completion_ratio
     from plays
     inner join content
         on plays.content_id = content.content_id

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -18,6 +19,7 @@ from featurestore.dbt_invoke import invoke_dbt
 from featurestore.generator import GeneratorConfig, generate
 from featurestore.generator.command import generate_command
 from featurestore.paths import ProjectPaths
+from featurestore.point_in_time import PointInTimeError, build_training_set
 from featurestore.run_results import RunResults
 from featurestore.warehouse import Warehouse
 
@@ -95,6 +97,31 @@ def summary_command() -> None:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
     print_summary(paths, results, results.target or "local")
+
+
+@app.command("training-set")
+def training_set_command(
+    labels: Path = typer.Option(..., "--labels", help="Parquet file: profile_id, label_date, any label columns."),
+    out: Path = typer.Option(..., "--out", help="Parquet file to write: the labels plus the features as of each label_date."),
+    date_column: str = typer.Option("label_date", help="Name of the as-of date column in the labels file."),
+) -> None:
+    """Point-in-time training set: every label row joined to its profile's features as of label_date.
+
+    Uses only data up to each label date (no leakage). Labels of profiles unknown or not live on their date
+    keep their row with empty features. Reads the `local` warehouse (DUCKDB_PATH); on Spark/Databricks use the
+    `profile_features_point_in_time` macro in a dbt model instead.
+    """
+    paths = ProjectPaths.discover()
+    try:
+        report = build_training_set(labels, out, paths, date_column=date_column)
+    except (PointInTimeError, FileNotFoundError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"Wrote {report.labels:,} label rows to {report.out} "
+        f"({report.with_features:,} with features, {report.labels - report.with_features:,} without: "
+        "profile unknown or not live on its label date)."
+    )
 
 
 def print_summary(paths: ProjectPaths, results: RunResults | None, target: str) -> None:

@@ -98,3 +98,27 @@ class DbtHarness:
     def schema(self, layer: str) -> str:
         """Physical schema of a layer on this target (dbt's default <target schema>_<custom schema>)."""
         return f"{'main' if self.target == 'local' else 'featurestore'}_{layer}"
+
+
+def point_in_time(harness: DbtHarness, requests_sql: str, date_column: str) -> list[dict[str, Any]]:
+    """Features as of each requested (profile_id, date) pair, through the project's point-in-time macro."""
+    from featurestore.point_in_time import compile_point_in_time
+
+    saved = {k: os.environ.get(k) for k in harness._env()}
+    os.environ.update(harness._env())
+    try:
+        sql = compile_point_in_time(requests_sql, date_column, ProjectPaths(PROJECT_DIR), target=harness.target)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if harness.target == "local":
+        with duckdb.connect(str(harness.duckdb_path)) as con:
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+    from pyspark.sql import SparkSession
+
+    return [row.asDict() for row in SparkSession.builder.getOrCreate().sql(sql).collect()]

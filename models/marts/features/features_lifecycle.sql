@@ -139,7 +139,7 @@ final as (
     select
         anchored.profile_id,
         {{ lifecycle_day_counts('anchored.feature_date', 'anchored') }},
-        cast(anchored.lifetime_watch_seconds / 60.0 as double) as lifetime_watch_minutes,
+        {{ seconds_to_minutes('anchored.lifetime_watch_seconds') }} as lifetime_watch_minutes,
         cast(anchored.lifetime_active_days as int) as lifetime_active_days,
         plans.plan_tier,
         anchored.profile_created_date,

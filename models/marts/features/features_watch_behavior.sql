@@ -72,20 +72,21 @@ final as (
 
     select
         profile_id,
-        cast(watch_seconds_1d / 60.0 as double) as watch_minutes_1d,
-        cast(watch_seconds_7d / 60.0 as double) as watch_minutes_7d,
-        cast(watch_seconds_28d / 60.0 as double) as watch_minutes_28d,
-        cast(watch_seconds_90d / 60.0 as double) as watch_minutes_90d,
+        {{ seconds_to_minutes('watch_seconds_1d') }} as watch_minutes_1d,
+        {{ seconds_to_minutes('watch_seconds_7d') }} as watch_minutes_7d,
+        {{ seconds_to_minutes('watch_seconds_28d') }} as watch_minutes_28d,
+        {{ seconds_to_minutes('watch_seconds_90d') }} as watch_minutes_90d,
         cast(plays_7d as int) as plays_7d,
         cast(plays_28d as int) as plays_28d,
         cast(active_days_7d as int) as active_days_7d,
         cast(active_days_28d as int) as active_days_28d,
-        cast(watch_seconds_28d / 60.0 / nullif(plays_28d, 0) as double) as avg_play_minutes_28d,
+        {{ seconds_to_minutes('watch_seconds_28d') }} / nullif(plays_28d, 0) as avg_play_minutes_28d,
         cast(weekend_watch_seconds_28d / nullif(cast(watch_seconds_28d as double), 0) as double)
             as weekend_watch_share_28d,
         cast(primetime_watch_seconds_28d / nullif(cast(watch_seconds_28d as double), 0) as double)
             as primetime_watch_share_28d,
-        cast((watch_seconds_7d / 60.0) / nullif(watch_seconds_28d / 60.0 / 4, 0) as double) as watch_trend_7d_vs_28d,
+        {{ seconds_to_minutes('watch_seconds_7d') }} / nullif({{ seconds_to_minutes('watch_seconds_28d') }} / 4, 0)
+            as watch_trend_7d_vs_28d,
         feature_date
     from window_totals
 

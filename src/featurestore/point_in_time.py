@@ -1,0 +1,73 @@
+"""Point-in-time reads of the feature log from Python: the `profile_features_point_in_time` macro, compiled by dbt.
+
+The macro is the one definition of "features as of a date"; this module only compiles it for a requests
+relation (any SQL relation with `profile_id` and a date column) and, for training sets, runs it on the
+embedded DuckDB warehouse.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from featurestore.dbt_invoke import invoke_dbt
+from featurestore.paths import ProjectPaths
+
+logger = logging.getLogger(__name__)
+
+
+class PointInTimeError(RuntimeError):
+    """The point-in-time query could not be compiled or run; the message says what to do."""
+
+
+def compile_point_in_time(requests_sql: str, date_column: str, paths: ProjectPaths, target: str = "local") -> str:
+    """SQL returning the features of every (profile_id, date_column) pair of `requests_sql`, as of that date."""
+    if '"' in requests_sql:
+        raise PointInTimeError("requests_sql must not contain double quotes")
+    inline = f'{{{{ profile_features_point_in_time("{requests_sql}", "{date_column}") }}}}'
+    result = invoke_dbt(["compile", "--quiet", "--target", target, "--inline", inline], paths)
+    if not result.success:
+        raise PointInTimeError(f"dbt could not compile the point-in-time query: {result.exception}")
+    return str(result.result.results[0].node.compiled_code)
+
+
+@dataclass(frozen=True)
+class TrainingSetReport:
+    labels: int
+    with_features: int
+    out: Path
+
+
+def build_training_set(labels: Path, out: Path, paths: ProjectPaths, date_column: str = "label_date") -> TrainingSetReport:
+    """Join each label row (profile_id, label_date, label columns...) to the features as of its label date."""
+    if not labels.is_file():
+        raise PointInTimeError(f"Labels file not found: {labels}")
+    labels_sql = f"read_parquet('{labels.resolve()}')"
+    with duckdb.connect() as probe:
+        columns = [row[0] for row in probe.execute(f"describe select * from {labels_sql}").fetchall()]
+    missing = {"profile_id", date_column} - set(columns)
+    if missing:
+        raise PointInTimeError(
+            f"Labels file {labels} lacks column(s) {', '.join(sorted(missing))}; "
+            f"it needs profile_id, {date_column} and any label columns."
+        )
+    features_sql = compile_point_in_time(labels_sql, date_column, paths)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    query = f"""
+        select
+            labels.*,
+            features.* exclude (profile_id, feature_date)
+        from {labels_sql} as labels
+        left join ({features_sql}) as features
+            on labels.profile_id = features.profile_id
+            and cast(labels.{date_column} as date) = features.feature_date
+    """
+    with duckdb.connect(str(paths.duckdb_path)) as con:
+        con.execute(f"copy ({query}) to '{out.resolve()}' (format parquet)")
+        total, matched = con.execute(
+            f"select count(*), count(source_feature_date) from read_parquet('{out.resolve()}')"
+        ).fetchall()[0]
+    return TrainingSetReport(labels=int(total), with_features=int(matched), out=out)

@@ -1,0 +1,112 @@
+"""Golden test on the embedded default: all 62 features of every live profile on every date of a small
+hand-built history equal an independent plain-Python computation (tests/functional/feature_oracle.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.functional import golden_cases as golden
+from tests.functional.features_compare import FEATURES, differences
+from tests.support.dbt import DbtHarness, point_in_time
+from tests.support.gold import write_gold
+
+
+def requests_file(path: Path, pairs: list[tuple[str, object]]) -> Path:
+    pq.write_table(pa.table({"profile_id": [p for p, _ in pairs], "as_of_date": [d for _, d in pairs]}), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> DbtHarness:
+    harness = DbtHarness(tmp_path_factory.mktemp("golden"), target="local")
+    write_gold(harness.raw_dir, golden.gold_tables())
+    outcome = harness.build()
+    assert outcome.success, outcome.text
+    return harness
+
+
+def test_every_feature_matches_the_oracle_on_every_date(built: DbtHarness) -> None:
+    pairs = golden.live_pairs()
+    path = requests_file(built.root / "requests.parquet", pairs)
+    rows = point_in_time(built, f"read_parquet('{path}')", "as_of_date")
+    model = golden.oracle()
+    expected = {(p, day): model.features(p, day) for p, day in pairs}
+    problems = differences(rows, expected)
+    assert not problems, f"{len(problems)} mismatches, first ones:\n" + "\n".join(problems[:40])
+
+
+def test_published_table_has_the_contract_columns(built: DbtHarness) -> None:
+    columns = [r[0] for r in built.query("describe main_marts.profile_features")]
+    assert set(FEATURES) <= set(columns)
+    assert {"profile_id", "account_id", "feature_date", "feature_contract_version"} <= set(columns)
+    versions = built.query("select distinct feature_contract_version from main_marts.profile_features")
+    assert versions == [("v1",)]
+
+
+def test_latest_has_one_row_per_live_profile_as_of_the_last_date(built: DbtHarness) -> None:
+    rows = built.query(
+        "select profile_id, feature_date, lifecycle_stage from main_marts.profile_features_latest order by 1"
+    )
+    # p-gone was deleted on 2026-02-15; everyone else is live on 2026-04-12.
+    assert [r[0] for r in rows] == ["p-back", "p-idle", "p-kid", "p-main", "p-new"]
+    assert {r[1] for r in rows} == {golden.AS_OF}
+    assert dict((r[0], r[2]) for r in rows) == {
+        "p-back": "active", "p-idle": "lapsed", "p-kid": "active", "p-main": "active", "p-new": "new",
+    }
+
+
+def test_dormant_days_write_no_rows(built: DbtHarness) -> None:
+    # p-idle only searched once (2026-03-01): rows at creation/history start, the search and its window exits.
+    dates = [r[0] for r in built.query(
+        "select feature_date from main_marts.profile_features where profile_id = 'p-idle' order by 1"
+    )]
+    assert len(dates) < 15
+    assert str(dates[0]) == "2026-01-01"
+
+
+def test_training_set_never_sees_events_after_the_label_date(built: DbtHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from featurestore.cli import app
+
+    labels = built.root / "labels.parquet"
+    pq.write_table(pa.table({
+        "profile_id": ["p-back", "p-back", "p-nobody", "p-gone"],
+        "label_date": [golden.date(2026, 3, 4), golden.date(2026, 3, 5), golden.date(2026, 3, 5),
+                       golden.date(2026, 3, 1)],
+        "churned": [True, False, False, True],
+    }), labels)
+    out = built.root / "training.parquet"
+    for key, value in built._env().items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(app, ["training-set", "--labels", str(labels), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(out).to_pylist()
+    assert [r["churned"] for r in rows] == [True, False, False, True]  # every label row kept, in order
+    before, after, unknown, deleted = rows
+    # As of 03-04 p-back last played on 01-04 (2 plays, 8000 s); its 03-05 comeback must be invisible.
+    assert before["days_since_last_play"] == 59
+    assert before["lifetime_watch_minutes"] == pytest.approx(8000 / 60)
+    assert before["is_reactivated_7d"] is False and before["lifecycle_stage"] == "dormant"
+    assert after["days_since_last_play"] == 0 and after["is_reactivated_7d"] is True
+    assert after["lifetime_watch_minutes"] == pytest.approx(14000 / 60)
+    assert unknown["watch_minutes_28d"] is None and unknown["source_feature_date"] is None
+    assert deleted["watch_minutes_28d"] is None  # p-gone was deleted on 02-15
+
+
+def test_training_set_reports_missing_label_columns(built: DbtHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from featurestore.cli import app
+
+    labels = built.root / "bad_labels.parquet"
+    pq.write_table(pa.table({"profile_id": ["p-main"]}), labels)
+    for key, value in built._env().items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(app, ["training-set", "--labels", str(labels), "--out", str(built.root / "x.parquet")])
+    assert result.exit_code == 2
+    assert "lacks column(s) label_date" in " ".join(result.output.split())
