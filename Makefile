@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint sqllint pytest docs clean lock bench-generator
+.PHONY: help setup run test browser lint sqllint pytest docs clean lock bench-generator
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,12 +23,17 @@ setup: $(STAMP) ## Create .venv and install the project, pinned (idempotent).
 run: setup ## Set up, generate sample data if RAW_DATA_DIR is empty, dbt build, print a summary.
 	$(BIN)/featurestore run
 
-test: setup lint pytest ## Run every check: SQL lint, then the whole pytest suite (both targets).
+test: setup browser lint pytest ## Run every check: SQL lint, then the whole pytest suite (both targets).
+
+browser: ## Install Debian's chromium for the report's browser test (when missing and running as root).
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: the report's browser test will be skipped"; }
 
 lint: sqllint ## Lint SQL with sqlfluff (dbt templater, in-memory DuckDB target).
 
 sqllint: setup
-	$(BIN)/sqlfluff lint models --disable-progress-bar
+	$(BIN)/sqlfluff lint models tests/dbt/*.sql --disable-progress-bar
 
 pytest: setup
 	$(BIN)/python -m pytest

@@ -100,14 +100,65 @@ def published_columns(features: list[Feature], typed: bool) -> list[dict[str, ob
     return columns
 
 
+def value_tests(feature: Feature) -> list[object]:
+    """Publish-gating expectations that follow from the definition (dbt-expectations names)."""
+    tests: list[object] = []
+    if feature.never_null:
+        tests.append("not_null")
+    if feature.min_value is not None or feature.max_value is not None:
+        bounds = {k: v for k, v in (("min_value", feature.min_value), ("max_value", feature.max_value)) if v is not None}
+        tests.append({"expect_column_values_to_be_between": {"arguments": {
+            k: (int(v) if float(v).is_integer() else v) for k, v in bounds.items()}}})
+    if feature.accepted_values:
+        arguments: dict[str, object] = {"value_set": list(feature.accepted_values)}
+        if not feature.never_null:  # like dbt-expectations, the set test counts NULL as outside the set
+            arguments["row_condition"] = f"{feature.name} is not null"
+        tests.append({"expect_column_values_to_be_in_set": {"arguments": arguments}})
+    return tests
+
+
+def candidate_model(features: list[Feature]) -> dict[str, object]:
+    columns: list[dict[str, object]] = [
+        {"name": "profile_id", "description": "{{ doc('col_profile_id') }}", "data_tests": ["not_null"]},
+        {"name": "account_id", "description": "{{ doc('col_account_id') }}", "data_tests": ["not_null"]},
+        {"name": "feature_contract_version", "description": "Feature contract version of the row.",
+         "data_tests": [{"expect_column_values_to_be_in_set": {"arguments": {"value_set": ["v1"]}}}]},
+    ]
+    for feature in features:
+        column = feature_column(feature, typed=False)
+        if tests := value_tests(feature):
+            column["data_tests"] = tests
+        columns.append(column)
+    columns += [key(name, kind, text, False) for name, kind, text in ANCHORS]
+    columns.append({"name": "feature_date", "description": "{{ doc('col_feature_date') }}", "data_tests": ["not_null"]})
+    return {
+        "name": "profile_features_candidate",
+        "description": "{{ doc('profile_features_candidate') }}",
+        "data_tests": [
+            {"expect_compound_columns_to_be_unique": {
+                "name": "candidate_one_row_per_profile_and_feature_date",
+                "arguments": {"column_list": ["profile_id", "feature_date"]}}},
+            {"expect_table_row_count_to_be_between": {
+                "name": "candidate_is_not_empty_when_there_are_events",
+                "arguments": {"min_value": 1},
+                "config": {"severity": "warn"}}},
+        ],
+        "columns": columns,
+    }
+
+
 def published_models(features: list[Feature]) -> dict[str, object]:
     return {
         "version": 2,
         "models": [
+            candidate_model(features),
             {
                 "name": "profile_features",
                 "description": "{{ doc('profile_features') }}",
                 "config": {"contract": {"enforced": True}},
+                "data_tests": [{"expect_compound_columns_to_be_unique": {
+                    "name": "published_one_row_per_profile_and_feature_date",
+                    "arguments": {"column_list": ["profile_id", "feature_date"]}}}],
                 "columns": published_columns(features, typed=True),
             },
             {

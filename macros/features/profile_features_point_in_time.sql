@@ -4,7 +4,8 @@
 
   How: take the profile's latest `profile_features` row dated <= D (nothing stored changes between two rows),
   then re-derive the values that move with the calendar alone (tenures, days since first/last play, lifecycle
-  stage, reactivation flag) and the plan valid on D. Profiles not live on D return no row. The result equals
+  stage, reactivation flag, and watch_minutes_1d, which is 0 on any day without a row of its own) and the plan
+  valid on D. Profiles not live on D return no row. The result equals
   a full recomputation of D. Output: the profile_features columns with feature_date = D, plus
   `source_feature_date` (the date of the stored row used).
 
@@ -80,6 +81,9 @@
     {%- for column in columns %}
         {%- if column == 'feature_date' %}
         pit_latest.as_of_date as feature_date,
+        {%- elif column == 'watch_minutes_1d' %}
+        case when pit_latest.feature_date = pit_latest.as_of_date then pit_latest.watch_minutes_1d else 0 end
+            as watch_minutes_1d,
         {%- elif column == 'plan_tier' %}
         pit_plans.plan_tier,
         {%- elif column in derived %}

@@ -10,8 +10,9 @@
   The feature log's change set: (profile, feature_date) for every date on which one of the profile's stored
   feature values can change. Only these rows are computed and published; "as of D" reads the latest row <= D
   (see the `profile_features_as_of` macro). A value can change on D only when
-    - the profile played or engaged on D - k for a window edge k in (0, 1, 7, 28, 90): the event enters the
-      1/7/28/90-day windows on D and leaves them on D + 1, D + 7, D + 28, D + 90;
+    - the profile played or engaged on D - k for a window edge k in (0, 7, 28, 90): the event enters the
+      windows on D and leaves the 7/28/90-day windows on D + 7, D + 28, D + 90 (the 1-day window needs no row on
+      D + 1: a read as of a date after the row's date knows that day had no activity);
     - another profile of the household played on D - k, k in (0, 28): household features are 28-day;
     - a profile of the household was created or deleted on D (membership), or D is the first date of history.
   Day counts (tenure, days since last play, lifecycle stage, ...) are derived from stored anchor dates at read

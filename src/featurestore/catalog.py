@@ -30,6 +30,14 @@ class Feature:
     window: str
     definition: str
     null_rule: str
+    min_value: float | None = None
+    max_value: float | None = None
+    accepted_values: tuple[str, ...] = ()
+
+    @property
+    def never_null(self) -> bool:
+        """Counts, flags and stages always have a value; ratios and argmax features may be NULL."""
+        return self.null_rule.startswith(("0 when", "never NULL"))
 
 
 def catalog_path(project_dir: Path | None = None) -> Path:
@@ -46,6 +54,9 @@ def load_catalog(project_dir: Path | None = None) -> list[Feature]:
                 window=row["window"],
                 definition=row["definition"],
                 null_rule=row["null_rule"],
+                min_value=float(row["min_value"]) if row.get("min_value") else None,
+                max_value=float(row["max_value"]) if row.get("max_value") else None,
+                accepted_values=tuple(v for v in (row.get("accepted_values") or "").split("|") if v),
             )
             for row in csv.DictReader(handle)
         ]

@@ -17,9 +17,11 @@ from rich.table import Table
 from featurestore import pipeline
 from featurestore.dbt_invoke import invoke_dbt
 from featurestore.generator import GeneratorConfig, generate
+from featurestore.gate import publish_gate
 from featurestore.generator.command import generate_command
 from featurestore.paths import ProjectPaths
 from featurestore.point_in_time import PointInTimeError, build_training_set
+from featurestore.report.command import report_command
 from featurestore.run_results import RunResults
 from featurestore.warehouse import Warehouse
 
@@ -44,6 +46,7 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug 
 
 
 app.command("generate")(generate_command)
+app.command("report")(report_command)
 
 
 @app.command(
@@ -137,6 +140,12 @@ def print_summary(paths: ProjectPaths, results: RunResults | None, target: str) 
     console.print(table)
     for node in results.failed:
         console.print(f"[red]{node.status}[/] {node.unique_id}: {node.message}")
+    if results.command == "build":
+        verdict = publish_gate(results)
+        style = "green" if verdict.passed else "bold red"
+        console.print(f"[{style}]{verdict.explain()}[/]")
+        for warning in verdict.warnings:
+            console.print(f"[yellow]{warning}[/]")
     if target != "local" or not paths.duckdb_path.is_file():
         return
     warehouse = Warehouse(paths.duckdb_path)

@@ -110,3 +110,49 @@ def test_training_set_reports_missing_label_columns(built: DbtHarness, monkeypat
     result = CliRunner().invoke(app, ["training-set", "--labels", str(labels), "--out", str(built.root / "x.parquet")])
     assert result.exit_code == 2
     assert "lacks column(s) label_date" in " ".join(result.output.split())
+
+
+def as_of(built: DbtHarness, profile_id: str, day: str) -> dict[str, object] | None:
+    rows = point_in_time(
+        built, f"(select '{profile_id}' as profile_id, cast('{day}' as date) as as_of_date)", "as_of_date"
+    )
+    return rows[0] if rows else None
+
+
+def test_argmax_ties_go_to_the_alphabetically_first_value(built: DbtHarness) -> None:
+    # p-main on 2026-03-05: comedy 3000 s on tv, drama 3000 s on mobile, nothing else in 28 days.
+    row = as_of(built, "p-main", "2026-03-05")
+    assert row is not None
+    assert row["top_genre_28d"] == "comedy" and row["top_genre_share_28d"] == pytest.approx(0.5)
+    assert row["primary_device_28d"] == "mobile"
+    assert row["genre_entropy_28d"] == pytest.approx(0.6931471805599453)  # ln 2
+
+
+def test_window_edges(built: DbtHarness) -> None:
+    # p-main's 2400 s play of 2026-02-05 is the last day of the 28-day window ending 03-04 and just outside
+    # the one ending 03-05; likewise for the 7-day window ending 02-11 / 02-12.
+    assert as_of(built, "p-main", "2026-03-04")["watch_minutes_28d"] == pytest.approx(40.0)  # type: ignore[index]
+    assert as_of(built, "p-main", "2026-03-05")["watch_minutes_28d"] == pytest.approx(100.0)  # type: ignore[index]
+    assert as_of(built, "p-main", "2026-02-11")["plays_7d"] == 1  # type: ignore[index]
+    assert as_of(built, "p-main", "2026-02-12")["plays_7d"] == 0  # type: ignore[index]
+
+
+def test_never_played_new_deleted_kids_and_reactivated_profiles(built: DbtHarness) -> None:
+    idle = as_of(built, "p-idle", "2026-04-12")
+    assert idle is not None
+    assert idle["watch_minutes_90d"] == 0 and idle["plays_28d"] == 0 and idle["days_since_last_play"] is None
+    assert idle["avg_play_minutes_28d"] is None and idle["top_genre_28d"] is None
+    assert idle["lifecycle_stage"] == "lapsed" and idle["lifetime_active_days"] == 0
+
+    new = as_of(built, "p-new", "2026-04-12")
+    assert new is not None and new["profile_tenure_days"] == 13 and new["lifecycle_stage"] == "new"
+    assert as_of(built, "p-new", "2026-03-29") is None  # not created yet
+
+    assert as_of(built, "p-gone", "2026-02-14") is not None
+    assert as_of(built, "p-gone", "2026-02-15") is None  # deleted that day
+    assert as_of(built, "p-main", "2026-02-15")["household_profiles"] == 2  # type: ignore[index]  # main + kid
+
+    assert as_of(built, "p-kid", "2026-04-12")["is_kids_profile"] is True  # type: ignore[index]
+
+    assert as_of(built, "p-back", "2026-03-11")["is_reactivated_7d"] is True  # type: ignore[index]
+    assert as_of(built, "p-back", "2026-03-12")["is_reactivated_7d"] is False  # type: ignore[index]

@@ -33,6 +33,7 @@ class DbtHarness:
     root: Path
     target: str = "local"
     env: dict[str, str] = field(default_factory=dict)
+    project_dir: Path = PROJECT_DIR
 
     @property
     def raw_dir(self) -> Path:
@@ -65,7 +66,7 @@ class DbtHarness:
         saved = {k: os.environ.get(k) for k in self._env()}
         os.environ.update(self._env())
         try:
-            paths = ProjectPaths(PROJECT_DIR)
+            paths = ProjectPaths(self.project_dir)
             result = invoke_dbt([*args, "--target", self.target], paths, runner=dbtRunner(callbacks=[collect]))
             try:
                 results = RunResults.load(paths.target_dir)
@@ -98,6 +99,16 @@ class DbtHarness:
     def schema(self, layer: str) -> str:
         """Physical schema of a layer on this target (dbt's default <target schema>_<custom schema>)."""
         return f"{'main' if self.target == 'local' else 'featurestore'}_{layer}"
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project (no data, no environment) that a test may edit to inject a bug."""
+    import shutil
+
+    ignore = shutil.ignore_patterns(".venv", ".git", "data", "target", "logs", "__pycache__", "*.duckdb", "src",
+                                    "functional", "unit", "online", "support", "benchmarks", "reports")
+    shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
+    return destination
 
 
 def point_in_time(harness: DbtHarness, requests_sql: str, date_column: str) -> list[dict[str, Any]]:

@@ -1,0 +1,41 @@
+"""The publish gate as the last dbt build recorded it: did `profile_features` publish, and did every check pass?
+
+Consumers (the Redis sync) read dbt's own run_results.json instead of a flag someone must remember to set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from featurestore.run_results import RunResults
+
+PUBLISHED_MODEL = "model.featurestore.profile_features"
+FAILED = {"error", "fail", "runtime error"}
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    passed: bool
+    invocation_id: str
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def explain(self) -> str:
+        if self.passed:
+            return f"Publish gate passed in dbt run {self.invocation_id}."
+        return "Publish gate failed in the last dbt build:\n  " + "\n  ".join(self.problems)
+
+
+def publish_gate(results: RunResults) -> GateVerdict:
+    """Passed only when the last invocation was a build that published profile_features with no failed node."""
+    problems = [f"{n.status}: {n.unique_id}" + (f" ({n.message})" if n.message else "") for n in results.nodes
+                if n.status in FAILED]
+    warnings = [f"warn: {n.unique_id} ({n.message})" for n in results.nodes if n.status == "warn"]
+    published = next((n for n in results.nodes if n.unique_id == PUBLISHED_MODEL), None)
+    if results.command != "build":
+        problems.append(f"the last dbt command was `{results.command}`, not `build`: run `dbt build` first")
+    elif published is None:
+        problems.append(f"{PUBLISHED_MODEL} was not part of the last build (was it excluded by a selector?)")
+    elif published.status != "success":
+        problems.append(f"{PUBLISHED_MODEL} did not publish (status: {published.status})")
+    return GateVerdict(not problems, results.invocation_id, problems, warnings)
