@@ -57,8 +57,6 @@ window_edges as (
 
     select 0 as days_after
     union all
-    select 1 as days_after
-    union all
     select 7 as days_after
     union all
     select 28 as days_after
