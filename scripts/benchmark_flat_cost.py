@@ -154,8 +154,20 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=PROJECT / "benchmarks" / "results")
+    parser.add_argument("--daily-only", action="store_true",
+                        help="Only the base scenario: full build vs daily run (e.g. on the README's default sample).")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="flat_cost_"))
+    if args.daily_only:
+        try:
+            base = scenario("base", work, args.profiles, args.days, 0, args.repeats)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        base["daily_vs_full"] = round(base["daily_build_s"] / base["full_build_s"], 3)  # type: ignore[operator]
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"daily_vs_full_{args.profiles}.json").write_text(json.dumps(base, indent=2, default=str))
+        print(json.dumps(base, indent=2, default=str))
+        return 0
     try:
         results = [
             scenario("base", work, args.profiles, args.days, 0, args.repeats),

@@ -21,6 +21,7 @@ from featurestore.gate import publish_gate
 from featurestore.generator.command import generate_command
 from featurestore.paths import ProjectPaths
 from featurestore.point_in_time import PointInTimeError, build_training_set
+from featurestore.online.commands import get_command, redis_app, sync_command, verify_command
 from featurestore.report.command import report_command
 from featurestore.run_results import RunResults
 from featurestore.warehouse import Warehouse
@@ -47,6 +48,10 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug 
 
 app.command("generate")(generate_command)
 app.command("report")(report_command)
+app.command("sync")(sync_command)
+app.command("get")(get_command)
+app.command("verify")(verify_command)
+app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project's local redis-server.")
 
 
 @app.command(
@@ -69,8 +74,12 @@ def run_command(
     profiles: int = typer.Option(20_000, help="Profiles to generate when RAW_DATA_DIR holds no data."),
     days: int = typer.Option(90, help="Days of events to generate when RAW_DATA_DIR holds no data."),
     seed: int = typer.Option(42, help="Seed of the generated sample data."),
+    sync: bool = typer.Option(True, "--sync/--no-sync", help="Load the published features into Redis afterwards."),
 ) -> None:
-    """The main job: generate sample data if RAW_DATA_DIR is empty, `dbt build`, print a summary."""
+    """The main job: sample data if RAW_DATA_DIR is empty, `dbt build`, a summary, then `featurestore sync`.
+
+    Redis: REDIS_URL, else a local redis-server under data/redis (started when needed).
+    """
     paths = ProjectPaths.discover()
     raw_dir = paths.raw_data_dir
     if not pipeline.has_gold_data(raw_dir):
@@ -86,8 +95,12 @@ def run_command(
     outcome = pipeline.build(paths, target, full_refresh=full_refresh)
     print_summary(paths, outcome.results, target)
     if not outcome.success:
-        console.print("[bold red]dbt build failed[/]: see the failures above and logs/dbt.log.")
+        console.print("[bold red]dbt build failed[/]: see the failures above and logs/dbt.log. Redis was not touched.")
         raise typer.Exit(1)
+    if sync and target == "local":
+        console.print("Loading the published features into Redis …")
+        sync_command(full=False, dry_run=False, batch_rows=8192)
+    console.print("Next: `.venv/bin/featurestore report` writes reports/quality.html.")
 
 
 @app.command("summary")

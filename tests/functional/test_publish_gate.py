@@ -3,14 +3,15 @@
 One realistic history (generated: 1,500 profiles x 35 days) is built and published once; each scenario starts
 from a copy of that state, lands the next day with one injected fault (bad data, or a bug in a copy of the
 project's SQL), runs the daily `dbt build`, and checks that the gate failed on the right test, that
-`profile_features` and `profile_features_latest` are exactly as before, and that the gate verdict the Redis sync
-reads names the failed test.
+`profile_features` and `profile_features_latest` are exactly as before, and that `featurestore sync` refuses,
+naming the failed test, and leaves a real Redis (loaded from the published state) exactly as it was.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -19,6 +20,7 @@ import pytest
 
 from featurestore.gate import publish_gate
 from featurestore.generator import GeneratorConfig, append_day, generate
+from featurestore.online.server import RedisServer, free_port
 from tests.support.dbt import DbtHarness, DbtOutcome, copy_project
 
 FINGERPRINT = {
@@ -30,11 +32,45 @@ FINGERPRINT = {
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> DbtHarness:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server for the module (the online store the sync must leave alone)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"), free_port())
+    url = server.start()
+    yield url
+    server.stop(save=False)
+
+
+@dataclass
+class SyncRun:
+    returncode: int
+    output: str
+
+
+def sync(harness: DbtHarness, url: str) -> SyncRun:
+    """`featurestore sync` in this process (the test process holds the DuckDB file's lock, as dbt does)."""
+    from typer.testing import CliRunner
+
+    from featurestore.cli import app
+
+    result = CliRunner().invoke(app, ["sync"], env={**harness._env(), "REDIS_URL": url})
+    return SyncRun(result.exit_code, result.output)
+
+
+def redis_state(url: str) -> dict[str, dict[str, str]]:
+    import redis
+
+    client = redis.Redis.from_url(url, decode_responses=True)
+    return {key: client.hgetall(key) for key in client.scan_iter(count=1000)}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> DbtHarness:
     harness = DbtHarness(tmp_path_factory.mktemp("published"))
     generate(GeneratorConfig(out_dir=harness.raw_dir, profiles=1500, days=35, seed=3))
     outcome = harness.build()
     assert outcome.success, outcome.text
+    loaded = sync(harness, redis_url)
+    assert loaded.returncode == 0, loaded.output
     return harness
 
 
@@ -57,7 +93,8 @@ def newest_day_files(harness: DbtHarness, table: str) -> list[Path]:
     return sorted(folders[-1].glob("*.parquet"))
 
 
-def assert_blocked(harness: DbtHarness, before: dict[str, object], outcome: DbtOutcome, failed_test: str) -> None:
+def assert_blocked(harness: DbtHarness, before: dict[str, object], outcome: DbtOutcome, failed_test: str,
+                   redis_url: str) -> None:
     assert not outcome.success, "the build should have failed"
     assert outcome.results is not None
     failed = [n.unique_id for n in outcome.results.failed]
@@ -66,6 +103,14 @@ def assert_blocked(harness: DbtHarness, before: dict[str, object], outcome: DbtO
     verdict = publish_gate(outcome.results)
     assert not verdict.passed
     assert failed_test in verdict.explain()
+
+    online_before = redis_state(redis_url)
+    assert online_before, "the module's Redis should hold the published profiles"
+    refused = sync(harness, redis_url)
+    assert refused.returncode != 0
+    assert failed_test in "".join(refused.output.split()) or failed_test in " ".join(refused.output.split())
+    assert "Traceback" not in refused.output
+    assert redis_state(redis_url) == online_before, "Redis changed although the gate failed"
 
 
 def inject_sql(project: Path, model: str, old: str, new: str) -> None:
@@ -107,13 +152,13 @@ SQL_BUGS: dict[str, tuple[str, str, str, str]] = {
 
 
 @pytest.mark.parametrize("bug", sorted(SQL_BUGS))
-def test_a_bug_in_the_sql_stops_the_publish(published: DbtHarness, tmp_path: Path, bug: str) -> None:
+def test_a_bug_in_the_sql_stops_the_publish(published: DbtHarness, redis_url: str, tmp_path: Path, bug: str) -> None:
     model, old, new, failed_test = SQL_BUGS[bug]
     project = copy_project(tmp_path / "project")
     inject_sql(project, model, old, new)
     harness = scenario(published, tmp_path, project_dir=project)
     before = fingerprint(harness)
-    assert_blocked(harness, before, harness.build(), failed_test)
+    assert_blocked(harness, before, harness.build(), failed_test, redis_url)
 
 
 def keep_fraction_of_profiles(fraction_percent: int) -> Callable[[DbtHarness], None]:
@@ -143,12 +188,12 @@ DATA_FAULTS: dict[str, tuple[Callable[[DbtHarness], None], str]] = {
 
 
 @pytest.mark.parametrize("fault", sorted(DATA_FAULTS))
-def test_bad_data_stops_the_publish(published: DbtHarness, tmp_path: Path, fault: str) -> None:
+def test_bad_data_stops_the_publish(published: DbtHarness, redis_url: str, tmp_path: Path, fault: str) -> None:
     inject, failed_test = DATA_FAULTS[fault]
     harness = scenario(published, tmp_path)
     inject(harness)
     before = fingerprint(harness)
-    assert_blocked(harness, before, harness.build(), failed_test)
+    assert_blocked(harness, before, harness.build(), failed_test, redis_url)
 
 
 def test_a_warn_level_drift_publishes_and_is_reported(published: DbtHarness, tmp_path: Path) -> None:

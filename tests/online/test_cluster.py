@@ -1,0 +1,110 @@
+"""Redis Cluster: the same sync, routed per node (one transaction per key, so one slot per transaction)."""
+
+from __future__ import annotations
+
+import random
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis.cluster import RedisCluster
+
+from featurestore.online import synthetic
+from featurestore.online.client import OnlineStoreClient
+from featurestore.online.server import RedisServer, redis_cli_path
+from featurestore.online.verify import run_verify
+from tests.online.conftest import Store, day
+
+
+def cluster_port() -> int:
+    """A free port p <= 55535 with p + 10000 (the cluster bus) free too."""
+    for _ in range(200):
+        with socket.socket() as a, socket.socket() as b:
+            port = random.randint(20000, 45000)
+            try:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port pair")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[RedisServer]]:
+    nodes = []
+    try:
+        for i in range(3):
+            port = cluster_port()
+            node = RedisServer(
+                tmp_path / f"node{i}",
+                port,
+                extra_args=[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                ],
+            )
+            node.start()
+            nodes.append(node)
+        subprocess.run(
+            [
+                str(redis_cli_path()),
+                "--cluster",
+                "create",
+                *[f"127.0.0.1:{n.port}" for n in nodes],
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        deadline = time.monotonic() + 20
+        while any(
+            n.client(decode_responses=True).cluster("INFO").get("cluster_state") != "ok" for n in nodes
+        ):
+            assert time.monotonic() < deadline, "the cluster did not converge"
+            time.sleep(0.1)
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop(save=False)
+
+
+def test_sync_get_and_verify_on_a_cluster(
+    store: Store, cluster: list[RedisServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = cluster[0].url
+    monkeypatch.setenv("REDIS_URL", url)
+    with store.connect() as con:
+        synthetic.insert_profiles(con, 0, 3000, created=day(-400))
+        synthetic.insert_rows(con, store.layout, day(0), 0, 3000, last_play_days_ago=1)
+        synthetic.delete_profiles(con, [synthetic.profile_id(9)], day(1))
+        synthetic.insert_rows(con, store.layout, day(1), 0, 100, seed=1, last_play_days_ago=0)
+
+    result = store.sync()
+
+    assert result.written == 2999
+    per_node = [n.client().dbsize() for n in cluster]
+    assert sum(per_node) == 2999 + 1 and all(count > 500 for count in per_node)  # spread over the 3 primaries
+    assert run_verify(store.paths, sample=500).ok
+    with OnlineStoreClient(url) as client:
+        assert isinstance(client.redis, RedisCluster)
+        rows = client.get_many(["p-0000001", "p-0000009", "p-0002999"])
+    assert rows["p-0000001"] is not None and rows["p-0000001"]["_feature_date"] == day(1)
+    assert rows["p-0000009"] is None  # deleted upstream
+
+    with store.connect() as con:
+        synthetic.insert_rows(con, store.layout, day(2), 0, 10, seed=2, last_play_days_ago=0)
+    result = store.sync()
+    assert result.plan.mode == "incremental" and result.written == 99 + 2900  # day 0 rows within lookback
+    full = store.sync(full=True)
+    assert full.strays == 0 and full.written == 2999
