@@ -1,6 +1,6 @@
 """The online store: the published feature log's latest row per live profile, served from Redis.
 
-Layout and guarantees: `shared/spec/ONLINE_STORE.md` (contract v1) and `docs/online-store.md`.
+Layout and guarantees (contract v1): `docs/online-store.md`.
 
 - `layout`  key names, field list, value formatting (the contract in code)
 - `resp`    vectorised RESP building and reply checking (the sync's hot path)

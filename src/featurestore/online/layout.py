@@ -1,6 +1,6 @@
 """The Redis layout of the online store (contract v1): key names, field names and value formatting.
 
-The contract lives in `shared/spec/ONLINE_STORE.md`; this module is its one implementation on the Python side.
+The contract is documented in `docs/online-store.md`; this module is its one implementation on the Python side.
 Two implementations produce the same strings:
 
 - `format_value` formats one Python value: the reference, used by `verify` and by tests;
