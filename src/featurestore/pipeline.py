@@ -23,6 +23,10 @@ REPORTED_RELATIONS = (
     "main_staging.stg_gold__engagement_events",
     "main_staging.stg_gold__quarantined_events",
     "main_snapshots.accounts_snapshot",
+    "main_intermediate.int_profile_days_aggregated",
+    "main_marts.profile_features",
+    "main_marts.profile_features_latest",
+    "main_marts.dq_feature_quality_history",
 )
 
 
