@@ -111,14 +111,15 @@ bucket_shares as (
 
 ),
 
-reference_buckets as (
+reference_window as (
 
-    -- Average share of each bucket over the (up to) 7 calendar days before each candidate date.
+    -- Each candidate date's buckets of the (up to) 7 calendar days before it.
     select
         candidate_dates.feature_date,
         candidate_dates.feature_name,
+        earlier.feature_date as reference_date,
         earlier.bucket,
-        sum(earlier.bucket_share) as share_sum
+        earlier.bucket_share
     from (
         select distinct
             feature_date,
@@ -129,27 +130,29 @@ reference_buckets as (
         on candidate_dates.feature_name = earlier.feature_name
             and earlier.feature_date between {{ add_days('candidate_dates.feature_date', -7) }}
             and {{ add_days('candidate_dates.feature_date', -1) }}
-    group by candidate_dates.feature_date, candidate_dates.feature_name, earlier.bucket
+
+),
+
+reference_buckets as (
+
+    select
+        feature_date,
+        feature_name,
+        bucket,
+        sum(bucket_share) as share_sum
+    from reference_window
+    group by feature_date, feature_name, bucket
 
 ),
 
 reference_days as (
 
     select
-        candidate_dates.feature_date,
-        candidate_dates.feature_name,
-        count(distinct earlier.feature_date) as day_count
-    from (
-        select distinct
-            feature_date,
-            feature_name
-        from candidate_stats
-    ) as candidate_dates
-    inner join bucket_shares as earlier
-        on candidate_dates.feature_name = earlier.feature_name
-            and earlier.feature_date between {{ add_days('candidate_dates.feature_date', -7) }}
-            and {{ add_days('candidate_dates.feature_date', -1) }}
-    group by candidate_dates.feature_date, candidate_dates.feature_name
+        feature_date,
+        feature_name,
+        count(distinct reference_date) as day_count
+    from reference_window
+    group by feature_date, feature_name
 
 ),
 
