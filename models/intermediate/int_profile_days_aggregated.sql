@@ -84,7 +84,8 @@ play_days as (
         sum(case when is_new_release then watch_seconds else 0 end) as new_release_watch_seconds,
         sum(case when completion_ratio >= 0.9 then 1 else 0 end) as completed_plays,
         sum(case when completion_ratio < 0.1 then 1 else 0 end) as abandoned_plays,
-        sum(completion_ratio) as completion_ratio_sum
+        -- Exact decimal sum: a double sum depends on summation order, which varies between parallel runs.
+        sum(cast(completion_ratio as decimal(38, 15))) as completion_ratio_sum
     from plays_enriched
     group by profile_id, event_date
 
@@ -132,7 +133,7 @@ final as (
         cast(coalesce(play_days.new_release_watch_seconds, 0) as bigint) as new_release_watch_seconds,
         cast(coalesce(play_days.completed_plays, 0) as int) as completed_plays,
         cast(coalesce(play_days.abandoned_plays, 0) as int) as abandoned_plays,
-        cast(coalesce(play_days.completion_ratio_sum, 0) as double) as completion_ratio_sum,
+        cast(coalesce(play_days.completion_ratio_sum, 0) as decimal(38, 15)) as completion_ratio_sum,
         cast(coalesce(engagement_days.thumbs_up, 0) as int) as thumbs_up,
         cast(coalesce(engagement_days.thumbs_down, 0) as int) as thumbs_down,
         cast(coalesce(engagement_days.list_adds, 0) as int) as list_adds,

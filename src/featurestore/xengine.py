@@ -9,15 +9,30 @@ Why the care on DuckDB: SQLFrame's `DuckDBSession` is a process-wide singleton t
 it saw and caches catalog lookups, while dbt-duckdb hands each model a fresh cursor and may run models on two
 threads. Planning is serialised under a lock and the singleton is re-pointed at the current cursor every time.
 SQLFrame's optimizer silently changes some results, so SQL is generated with `optimize=False`.
+
+Planning is the slow part on DuckDB (SQLFrame deep-copies the growing plan on every DataFrame operation: seconds
+for a wide model, the same on every run), so the generated SQL is cached under the dbt target path, keyed by the
+model's compiled code, the input relations' schemas, the parameters and the library versions. Date parameters
+are planned as placeholders and filled in per run, so a daily run reuses yesterday's plan.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
+import re
 import threading
 from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
+logger = logging.getLogger(__name__)
+
 _LOCK = threading.RLock()
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def is_duckdb(session: Any) -> bool:
@@ -46,7 +61,34 @@ def run(dbt: Any, session: Any, build: Callable[..., Any], *refs: str, **params:
         from pyspark.sql import functions as F
 
         return build(F, Window, *[session.table(name) for name in tables], **params)
+    return session.sql(duckdb_sql(session, build, tables, params))
 
+
+def duckdb_sql(session: Any, build: Callable[..., Any], tables: list[str], params: dict[str, Any]) -> str:
+    """The DuckDB SQL of `build` over `tables`, from the plan cache when the same plan was generated before."""
+    # Date parameters are planned as unique placeholder dates, so one cached plan serves every run date.
+    placeholders = {
+        name: f"0001-01-{index + 1:02d}"
+        for index, (name, value) in enumerate(sorted(params.items()))
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value)
+    }
+    planned_params = {**params, **placeholders}
+    model_code = _model_code(build)
+    if model_code is None:
+        sql = _plan_on_duckdb(session, build, tables, planned_params)
+    else:
+        cache_file = _plan_cache_dir() / f"{_plan_key(session, model_code, build, tables, planned_params)}.sql"
+        try:
+            sql = cache_file.read_text()
+        except OSError:
+            sql = _plan_on_duckdb(session, build, tables, planned_params)
+            _store_plan(cache_file, sql)
+    for name, placeholder in placeholders.items():
+        sql = sql.replace(f"'{placeholder}'", f"'{params[name]}'")
+    return sql
+
+
+def _plan_on_duckdb(session: Any, build: Callable[..., Any], tables: list[str], params: dict[str, Any]) -> str:
     from sqlframe.duckdb import DuckDBSession
     from sqlframe.duckdb import Window as DuckWindow
     from sqlframe.duckdb import functions as DuckF
@@ -57,8 +99,46 @@ def run(dbt: Any, session: Any, build: Callable[..., Any], *refs: str, **params:
         for cached in ("_cur", "catalog"):
             spark.__dict__.pop(cached, None)
         frames = [spark.table(name) for name in tables]
-        sql = build(DuckF, DuckWindow, *frames, **params).sql(dialect="duckdb", optimize=False)
-    return session.sql(sql)
+        return str(build(DuckF, DuckWindow, *frames, **params).sql(dialect="duckdb", optimize=False))
+
+
+def _plan_cache_dir() -> Path:
+    return Path(os.environ.get("DBT_TARGET_PATH") or "target") / "xengine_plans"
+
+
+def _model_code(build: Callable[..., Any]) -> bytes | None:
+    """The model's compiled code without dbt-duckdb's per-run `materialize` tail (it names a timestamped table)."""
+    model_file = build.__globals__.get("__file__")
+    if not model_file or not Path(model_file).is_file():
+        return None
+    return Path(model_file).read_bytes().split(b"\ndef materialize(")[0]
+
+
+def _plan_key(session: Any, model_code: bytes, build: Callable[..., Any], tables: list[str],
+              params: dict[str, Any]) -> str:
+    """Everything the generated SQL depends on: code, input schemas, parameters, library versions."""
+    schemas = [session.execute(f"describe {table}").fetchall() for table in tables]
+    parts = [
+        model_code,
+        Path(__file__).read_bytes(),
+        json.dumps([tables, schemas, sorted(params.items())], default=str).encode(),
+        f"sqlframe {version('sqlframe')} sqlglot {version('sqlglot')}".encode(),
+    ]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return f"{build.__module__}-{digest.hexdigest()[:20]}"
+
+
+def _store_plan(cache_file: Path, sql: str) -> None:
+    """Write atomically; a read-only target folder only costs the next run its planning time."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_text(sql)
+        partial.replace(cache_file)
+    except OSError as error:
+        logger.warning("could not cache the generated SQL in %s (%s); the next run plans again", cache_file, error)
 
 
 def incremental_cutoff(dbt: Any, session: Any, lookback_days: int, date_column: str = "feature_date") -> str | None:

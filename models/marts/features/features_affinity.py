@@ -4,8 +4,6 @@ Runs natively on Spark / Databricks and on DuckDB through SQLFrame (see features
 feature_date like the SQL category marts: only the change set's feature dates from the cutoff on are rebuilt.
 """
 
-from datetime import date, timedelta
-
 from featurestore import xengine
 
 GENRES = ("action", "comedy", "documentary", "drama", "horror", "kids", "romance", "scifi")
@@ -37,9 +35,9 @@ def build(F, W, feature_dates, titles, devices, cutoff=None):
     keys = ["profile_id", "feature_date"]
     if cutoff is not None:
         feature_dates = feature_dates.where(F.col("feature_date") >= F.lit(cutoff).cast("date"))
-        first_event_date = (date.fromisoformat(cutoff) - timedelta(days=89)).isoformat()
-        titles = titles.where(F.col("event_date") >= F.lit(first_event_date).cast("date"))
-        devices = devices.where(F.col("event_date") >= F.lit(first_event_date).cast("date"))
+        first_event_date = F.date_sub(F.lit(cutoff).cast("date"), 89)
+        titles = titles.where(F.col("event_date") >= first_event_date)
+        devices = devices.where(F.col("event_date") >= first_event_date)
     feature_dates = feature_dates.select(*keys)
     per_feature_date = W.partitionBy(*keys)
     in_28d = F.col("days_ago") < 28

@@ -75,7 +75,8 @@ final as (
     select
         profile_id,
         cast(completed_plays_28d / nullif(cast(plays_28d as double), 0) as double) as completion_rate_28d,
-        cast(completion_ratio_sum_28d / nullif(cast(plays_28d as double), 0) as double) as avg_completion_ratio_28d,
+        cast(cast(completion_ratio_sum_28d as double) / nullif(cast(plays_28d as double), 0) as double)
+            as avg_completion_ratio_28d,
         cast(abandoned_plays_28d / nullif(cast(plays_28d as double), 0) as double) as abandon_rate_28d,
         cast(thumbs_up_28d as int) as thumbs_up_28d,
         cast(thumbs_down_28d as int) as thumbs_down_28d,

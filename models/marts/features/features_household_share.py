@@ -5,8 +5,6 @@ Written once in the PySpark DataFrame API (Spark natively, DuckDB through SQLFra
 profile. Sets and vectors are built per (account, D) so each household is computed once for all its members.
 """
 
-from datetime import date, timedelta
-
 from featurestore import xengine
 
 
@@ -17,8 +15,8 @@ def qualified(F, alias, *columns):
 def build(F, W, feature_dates, profiles, titles, cutoff=None):
     if cutoff is not None:
         feature_dates = feature_dates.where(F.col("feature_date") >= F.lit(cutoff).cast("date"))
-        first_event_date = (date.fromisoformat(cutoff) - timedelta(days=27)).isoformat()
-        titles = titles.where(F.col("event_date") >= F.lit(first_event_date).cast("date"))
+        first_event_date = F.date_sub(F.lit(cutoff).cast("date"), 27)
+        titles = titles.where(F.col("event_date") >= first_event_date)
     household = ["account_id", "feature_date"]
     member_keys = [*household, "profile_id"]
 
