@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import redis
 from typer.testing import CliRunner
 
 from featurestore.online import synthetic
@@ -25,7 +26,8 @@ def seed(store: Store, profiles: int = 20) -> None:
     store.sql(
         f"update {synthetic.FEATURES_TABLE} set plays_7d = 7, watch_minutes_7d = 12.5, "
         "top_genre_28d = 'kids', "
-        "is_kids_profile = true, thumbs_up_ratio_90d = null where profile_id = 'p-0000001'"
+        "is_kids_profile = true, thumbs_up_ratio_90d = null, last_reactivation_date = date '2026-08-30' "
+        "where profile_id = 'p-0000001'"
     )
 
 
@@ -45,7 +47,9 @@ def test_get_many_returns_typed_values_and_none_for_missing(store: Store) -> Non
     assert one["is_kids_profile"] is True
     assert "thumbs_up_ratio_90d" not in one  # NULL: no field
     assert one["_feature_date"] == day(0) and one["_contract"] == "v1"
-    assert isinstance(one["last_play_date"], date)
+    assert one["last_reactivation_date"] == date(2026, 8, 30)
+    # the anchors a day-count feature gives back are not stored (asof.bring_forward derives them)
+    assert not {"last_play_date", "first_play_date", "profile_created_date", "account_signup_date"} & set(one)
     assert meta is not None and meta.feature_date == day(0) and meta.features == 62 and meta.profiles == 20
     assert meta.types["household_watch_share_28d"] == "double"
 
@@ -115,3 +119,22 @@ def test_local_redis_commands_and_sync_without_redis_url(
         assert '"plays_7d": 7' in outcome.stdout
     finally:
         runner.invoke(online_app, ["redis", "stop"], env=env)
+
+
+def test_client_retries_a_dropped_connection_and_never_reuses_a_broken_one(store: Store) -> None:
+    seed(store, 5)
+    store.sync()
+    with OnlineStoreClient(store.server.url) as client:
+        assert client.get("p-0000001") is not None
+        # the server closes every client connection but the test's own: the pooled one is dead
+        assert store.redis.client_kill_filter(_type="normal", skipme=True) >= 1
+        one = client.get("p-0000001")
+        assert one is not None and one["plays_7d"] == 7
+        # an error reply in the middle of a batch: raised, and the replies left unread are not served to the
+        # next call (its connection is closed, not returned to the pool as it is)
+        store.redis.set(store.layout.profile_key("p-wrongtype"), "x")
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            client.get_many(["p-0000001", "p-wrongtype", "p-0000002"])
+        after = client.get_many(["p-0000002", "p-0000003"])
+        assert after["p-0000002"] is not None and after["p-0000003"] is not None
+        assert after["p-0000002"]["_contract"] == "v1"

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from featurestore.generator import GeneratorConfig, append_day, generate
+from featurestore.online.asof import DAY_COUNTS, bring_forward
+from featurestore.online.client import OnlineStoreClient
 from featurestore.online.layout import Layout
 from featurestore.online.server import RedisServer, free_port
 from featurestore.online.sync import run_sync
@@ -88,3 +90,43 @@ def test_full_then_incremental_sync_on_a_real_build(
     meta_a = incremental.client().hgetall(layout.meta_key)
     meta_b = reference.client().hgetall(layout.meta_key)
     assert meta_a[b"feature_date"] == meta_b[b"feature_date"] and meta_a[b"schema"] == meta_b[b"schema"]
+
+
+CALENDAR = (*DAY_COUNTS, "lifecycle_stage", "is_reactivated_7d")
+
+
+def test_readers_bring_calendar_features_forward_like_dbt(
+    harness: DbtHarness, servers: tuple[RedisServer, RedisServer]
+) -> None:
+    """Redis stores one anchor date; the other four are `_feature_date` minus a day-count feature of the same
+    row. asof.bring_forward, applied to what the client reads, gives the six calendar features exactly as
+    dbt's own as-of view (`profile_features_latest`, the lifecycle_day_counts macro) does at N."""
+    server, _ = servers
+    paths = ProjectPaths(PROJECT_DIR)
+    mismatched = harness.query(
+        "select count(*) from main_marts.profile_features where "
+        "(feature_date - profile_tenure_days) is distinct from profile_created_date "
+        "or (feature_date - account_tenure_days) is distinct from account_signup_date "
+        "or (feature_date - days_since_first_play) is distinct from first_play_date "
+        "or (feature_date - days_since_last_play) is distinct from last_play_date"
+    )[0][0]
+    assert mismatched == 0
+    with environment(env(harness, server)):
+        synced = run_sync(paths, full=True)
+    newest = synced.plan.feature_date
+    expected = {
+        row[0]: dict(zip(CALENDAR, row[1:], strict=True))
+        for row in harness.query(
+            f"select profile_id, {', '.join(CALENDAR)} from main_marts.profile_features_latest"
+        )
+    }
+    with OnlineStoreClient(server.url, prefix="fs:v1") as client:
+        rows = client.get_many(sorted(expected))
+    brought = {
+        pid: {name: bring_forward(row, newest).get(name) for name in CALENDAR}
+        for pid, row in rows.items()
+        if row is not None
+    }
+    assert len(brought) == synced.written > 0
+    assert any(row["_feature_date"] < newest for row in rows.values() if row)  # some do move forward
+    assert brought == {pid: expected[pid] for pid in brought}

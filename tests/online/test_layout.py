@@ -109,12 +109,13 @@ def test_transaction_sql_renders_valid_resp(layout: Layout) -> None:
     fields = [
         f
         for f in layout.fields
-        if f.name in ("plays_7d", "watch_minutes_7d", "top_genre_28d", "is_kids_profile", "last_play_date")
+        if f.name
+        in ("plays_7d", "watch_minutes_7d", "top_genre_28d", "is_kids_profile", "last_reactivation_date")
     ]
     with duckdb.connect() as con:
         con.execute("""create table t as select 'p-1' as profile_id, date '2026-09-03' as feature_date,
             3 as plays_7d, cast(null as double) as watch_minutes_7d, 'kids' as top_genre_28d,
-            true as is_kids_profile, date '2026-09-02' as last_play_date, 86400 as secs""")
+            true as is_kids_profile, date '2026-09-02' as last_reactivation_date, 86400 as secs""")
         tx = transaction_sql(fields, "('fs:v1:profile:' || profile_id)", "feature_date", "secs")
         column = con.sql(f"select {tx} as resp from t").to_arrow_table().column("resp")
     payload = bytes(batch_payload(column.combine_chunks()))
@@ -139,7 +140,7 @@ def test_transaction_sql_renders_valid_resp(layout: Layout) -> None:
         "kids",
         "is_kids_profile",
         "1",
-        "last_play_date",
+        "last_reactivation_date",
         "2026-09-02",
     ]
     assert commands[3] == ["EXPIRE", key, "86400"]
@@ -153,6 +154,8 @@ def test_layout_names_and_schema(layout: Layout) -> None:
     assert layout.meta_key == "fs:v1:meta"
     assert len(layout.features) == 62
     schema = json.loads(layout.schema_json())
-    assert len(schema) == 67 and {"name", "type", "category"} == set(schema[0])
+    # the 62 features, then the one anchor date no feature gives back (the other four are derivable)
+    assert len(schema) == 63 and {"name", "type", "category"} == set(schema[0])
+    assert schema[-1] == {"name": "last_reactivation_date", "type": "date", "category": "anchor_date"}
     assert {e["type"] for e in schema} == {"int", "double", "string", "boolean", "date"}
     assert Layout("a*b", ()).scan_pattern == "a\\*b:profile:*"

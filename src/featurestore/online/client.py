@@ -10,6 +10,11 @@
 
 Values are typed with the `schema` published in `<prefix>:meta` (int, double, boolean, string, date), so the
 client follows the store it reads, not the catalog of the checkout it runs from.
+
+Reads speak RESP2 (an HGETALL reply is a flat list, which hiredis builds in C without hashing a field name;
+under redis-py's default RESP3 it builds a dict of bytes first, ~1.4 ms per 100 profiles) and, on a standalone
+Redis, send the whole batch as one pre-packed buffer on one pooled connection and read the replies back in
+order, without redis-py's per-command pipeline machinery (~2 ms per 100 commands). Typing: `decode.py`.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,12 +35,8 @@ from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from featurestore.online import OnlineStoreError
-from featurestore.online.layout import (
-    CONTRACT_FIELD,
-    FEATURE_DATE_FIELD,
-    Layout,
-    configured_prefix,
-)
+from featurestore.online.decode import ProfileDecoder
+from featurestore.online.layout import Layout, configured_prefix
 from featurestore.paths import ProjectPaths
 
 RedisLike = redis.Redis | RedisCluster
@@ -73,9 +75,12 @@ def _retry() -> Retry:
     return Retry(NoBackoff(), 1)
 
 
-def open_redis(url: str, socket_timeout: float | None = 60.0) -> RedisLike:
-    """A connected client (standalone or cluster, detected with INFO), or OnlineStoreError(exit_code=2)."""
+def open_redis(url: str, socket_timeout: float | None = 60.0, protocol: int | None = None) -> RedisLike:
+    """A connected client (standalone or cluster, detected with INFO), or OnlineStoreError(exit_code=2).
+
+    `protocol`: 2 or 3 (RESP version); None: redis-py's default."""
     where = redact(url)
+    options: dict[str, Any] = {} if protocol is None else {"protocol": protocol}
     try:
         client: RedisLike = redis.Redis.from_url(
             url,
@@ -83,6 +88,7 @@ def open_redis(url: str, socket_timeout: float | None = 60.0) -> RedisLike:
             socket_timeout=socket_timeout,
             decode_responses=False,
             retry=_retry(),
+            **options,
         )
         client.ping()
         cluster_enabled = int(client.info("cluster").get("cluster_enabled", 0))
@@ -106,6 +112,7 @@ def open_redis(url: str, socket_timeout: float | None = 60.0) -> RedisLike:
                 socket_timeout=socket_timeout,
                 decode_responses=False,
                 retry=_retry(),
+                **options,
             )
             client.ping(target_nodes=RedisCluster.PRIMARIES)
         except redis.RedisError as exc:
@@ -150,36 +157,34 @@ def read_meta(client: RedisLike, layout: Layout) -> StoreMeta | None:
     return StoreMeta.from_hash(values) if values else None
 
 
-_PARSERS: dict[str, Callable[[bytes], object]] = {
-    "int": int,
-    "double": float,
-    "boolean": lambda raw: raw == b"1",
-    "date": lambda raw: date.fromisoformat(raw.decode()),
-    "string": bytes.decode,
-}
-Parsers = dict[bytes, tuple[str, Callable[[bytes], object]]]
+def hgetall_command(key: bytes) -> bytes:
+    """The RESP bytes of `HGETALL key`."""
+    return b"*2\r\n$7\r\nHGETALL\r\n$%d\r\n%s\r\n" % (len(key), key)
 
 
-def field_parsers(types: dict[str, str]) -> Parsers:
-    """Field name (bytes) -> (name, parser) for every field of the schema plus `_feature_date`/`_contract`."""
-    parsers: Parsers = {
-        name.encode(): (name, _PARSERS.get(kind, bytes.decode)) for name, kind in types.items()
-    }
-    parsers[FEATURE_DATE_FIELD.encode()] = (FEATURE_DATE_FIELD, _PARSERS["date"])
-    parsers[CONTRACT_FIELD.encode()] = (CONTRACT_FIELD, bytes.decode)
-    return parsers
+def hgetall_batch(client: redis.Redis, keys: Sequence[bytes]) -> list[list[bytes]]:
+    """HGETALL of every key in one round trip: one pre-packed buffer on one pooled connection, the replies
+    read back in order. With a RESP2 connection each reply is a flat `[field, value, ...]` list ([]: no
+    such key).
 
+    A connection error is retried once on a fresh connection (the client's Retry policy; reads are
+    idempotent); any other error closes the connection (its unread replies must not reach the next user).
+    """
+    payload = b"".join(map(hgetall_command, keys))
+    pool = client.connection_pool
+    conn = pool.get_connection()
 
-def typed_profile(values: dict[bytes, bytes], parsers: Parsers) -> dict[str, object]:
-    """A profile hash with values typed per the schema (fields the schema does not know stay strings)."""
-    out: dict[str, object] = {}
-    for raw_name, raw_value in values.items():
-        known = parsers.get(raw_name)
-        if known is None:
-            out[raw_name.decode()] = raw_value.decode()
-        else:
-            out[known[0]] = known[1](raw_value)
-    return out
+    def exchange() -> list[list[bytes]]:
+        conn.send_packed_command([payload], check_health=False)
+        return [conn.read_response() for _ in range(len(keys))]
+
+    try:
+        return conn.retry.call_with_retry(exchange, lambda _error: conn.disconnect())  # type: ignore[no-any-return]
+    except BaseException:
+        conn.disconnect()
+        raise
+    finally:
+        pool.release(conn)
 
 
 class OnlineStoreClient:
@@ -195,10 +200,10 @@ class OnlineStoreClient:
         self.url = resolve_url(url)
         self.prefix = prefix or configured_prefix()
         self._layout = Layout(self.prefix, ())
-        self._client = open_redis(self.url, socket_timeout=10.0)
+        self._client = open_redis(self.url, socket_timeout=10.0, protocol=2)
         self._meta: StoreMeta | None = None
         self._meta_read_at = 0.0
-        self._parsers: Parsers = field_parsers({})
+        self._decoder = ProfileDecoder({})
 
     @property
     def redis(self) -> RedisLike:
@@ -211,7 +216,7 @@ class OnlineStoreClient:
 
     def _set_meta(self, meta: StoreMeta | None) -> None:
         if meta is None or self._meta is None or meta.schema != self._meta.schema:
-            self._parsers = field_parsers(meta.types if meta else {})
+            self._decoder = ProfileDecoder(meta.types if meta else {})
         self._meta = meta
         self._meta_read_at = time.monotonic()
 
@@ -225,20 +230,22 @@ class OnlineStoreClient:
         if not ids:
             return {}
         refresh = self._meta is None or time.monotonic() - self._meta_read_at > self.META_MAX_AGE_SECONDS
-        pipe = self._client.pipeline(transaction=False)
-        for pid in ids:
-            pipe.hgetall(self._layout.profile_key(pid))
+        keys = [self._layout.profile_key(pid).encode() for pid in ids]
         if refresh:
-            pipe.hgetall(self._layout.meta_key)
-        replies = pipe.execute()
+            keys.append(self._layout.meta_key.encode())
+        if isinstance(self._client, RedisCluster):
+            pipe = self._client.pipeline(transaction=False)
+            for key in keys:
+                pipe.hgetall(key)
+            replies = [list(chain.from_iterable(reply.items())) for reply in pipe.execute()]
+        else:
+            replies = hgetall_batch(self._client, keys)
         if refresh:
             meta_hash = replies.pop()
-            self._set_meta(StoreMeta.from_hash(meta_hash) if meta_hash else None)
-        parsers = self._parsers
-        return {
-            pid: (typed_profile(reply, parsers) if reply else None)
-            for pid, reply in zip(ids, replies, strict=True)
-        }
+            meta = dict(zip(meta_hash[0::2], meta_hash[1::2], strict=True))
+            self._set_meta(StoreMeta.from_hash(meta) if meta else None)
+        flat = self._decoder.flat
+        return {pid: (flat(reply) if reply else None) for pid, reply in zip(ids, replies, strict=True)}
 
     def get(self, profile_id: str) -> dict[str, Any] | None:
         return self.get_many([profile_id])[profile_id]

@@ -11,7 +11,7 @@ on edge cases and random values), NULL features are dropped by `concat` (which s
 argument count is the number of non-NULL values. The Arrow string column of a batch is then one contiguous
 buffer: the bytes go to the socket as they are (`batch_payload`), no per-row Python work at all.
 
-Measured on the 2-core development machine (200,000 profiles x 67 fields): DuckDB renders 54,000-70,000
+Measured on the 2-core development machine (200,000 profiles x 63-67 fields): DuckDB renders 54,000-70,000
 transactions/s on one thread; the same rendering with pyarrow compute kernels (cast, binary_join_element_wise,
 plus a repr fallback for floats Arrow prints differently) reached ~45,000/s. Either is well above what one
 Redis core absorbs (18,000-21,000 such transactions/s), so the sync runs DuckDB on one thread and leaves the

@@ -40,7 +40,7 @@ from redis.crc import key_slot
 from featurestore.gate import GateVerdict, publish_gate
 from featurestore.online import OnlineStoreError
 from featurestore.online.client import RedisLike, open_redis, read_meta, redact, resolve_url
-from featurestore.online.layout import Layout, configured_ttl_days
+from featurestore.online.layout import TTL_ANCHOR_COLUMNS, Layout, configured_ttl_days
 from featurestore.online.resp import (
     RedisReplyError,
     ReplyCounter,
@@ -170,7 +170,8 @@ class SyncSource:
         except duckdb.Error as exc:
             raise OnlineStoreError(f"Cannot read {FEATURES}: {exc}") from exc
         types = {f.name: f.type for f in described}
-        missing = [f.name for f in self.layout.fields if f.name not in types]
+        required = [f.name for f in self.layout.fields] + list(TTL_ANCHOR_COLUMNS)
+        missing = [name for name in required if name not in types]
         if missing or "feature_date" not in types or "profile_id" not in types:
             raise OnlineStoreError(
                 f"{FEATURES} lacks columns the online store publishes: "

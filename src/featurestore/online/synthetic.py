@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from featurestore.online.layout import ANCHOR_CATEGORY, Layout
+from featurestore.online.layout import ANCHOR_CATEGORY, ANCHOR_DATES, FieldSpec, Layout
 
 FEATURES_TABLE = "main_marts.profile_features"
 PROFILES_TABLE = "main_staging.stg_gold__profiles"
@@ -35,11 +35,16 @@ def profile_id(n: int) -> str:
     return f"p-{n:07d}"
 
 
+def log_columns(layout: Layout) -> list[FieldSpec]:
+    """The value columns of the feature log: the features and every anchor date (Redis stores only some)."""
+    return list(layout.features) + [FieldSpec(name, "date", ANCHOR_CATEGORY) for name in ANCHOR_DATES]
+
+
 def create_tables(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     """Empty relations with the published column names and types."""
     con.execute("create schema if not exists main_marts")
     con.execute("create schema if not exists main_staging")
-    feature_cols = ",\n".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in layout.fields)
+    feature_cols = ",\n".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in log_columns(layout))
     con.execute(
         f"""create or replace table {FEATURES_TABLE} (
             profile_id varchar, account_id varchar, feature_contract_version varchar,
@@ -90,7 +95,7 @@ def insert_rows(
     `last_play_days_ago` pins last_play_date (else pseudo-random, 0-299 days back, sometimes NULL).
     """
     values = []
-    for i, f in enumerate(layout.fields):
+    for i, f in enumerate(log_columns(layout)):
         if f.name == "last_play_date" and last_play_days_ago is not None:
             values.append(f"(feature_date - {int(last_play_days_ago)}) as {f.name}")
             continue
