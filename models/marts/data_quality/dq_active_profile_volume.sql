@@ -33,16 +33,7 @@ previous_days as (
         feature_date,
         active_profiles,
         0 as is_candidate
-    from
-    {%- if is_incremental() and first_candidate_date is not none %}
-        {{ this }}
-    where
-        feature_date < {{ first_candidate_date }}
-        and feature_date >= {{ add_days(first_candidate_date, -7) }}
-    {%- else %}
-            candidate_days
-        where false
-    {%- endif %}
+    from {{ preceding_published_dates('candidate_days', first_candidate_date) }}
 
 ),
 

@@ -42,16 +42,7 @@ previous_stats as (
         null_count,
         mean_value,
         stddev_value
-    from
-    {%- if is_incremental() and first_candidate_date is not none %}
-        {{ this }}
-    where
-        feature_date < {{ first_candidate_date }}
-        and feature_date >= {{ add_days(first_candidate_date, -7) }}
-    {%- else %}
-            candidate_stats
-        where false
-    {%- endif %}
+    from {{ preceding_published_dates('candidate_stats', first_candidate_date) }}
 
 ),
 
