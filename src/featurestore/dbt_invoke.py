@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from featurestore.env import temporary_environment
 from featurestore.paths import ProjectPaths
 
 logger = logging.getLogger(__name__)
@@ -46,22 +47,19 @@ def _enable_spark_python_models() -> None:
 @contextmanager
 def project_environment(paths: ProjectPaths) -> Iterator[None]:
     """Set absolute data paths (and the working directory) for the duration of a dbt invocation."""
-    previous_env = {k: os.environ.get(k) for k in (*paths.dbt_env(), "PWD", "SPARK_LOCAL_IP")}
+    values = {
+        **paths.dbt_env(),
+        "PWD": str(paths.project_dir),
+        # Without it Spark warns that the hostname resolves to a loopback address and picks another interface.
+        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+    }
     previous_cwd = os.getcwd()
-    os.environ.update(paths.dbt_env())
-    os.environ["PWD"] = str(paths.project_dir)
-    # Without it Spark warns that the hostname resolves to a loopback address and picks another interface.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.chdir(paths.project_dir)
-    try:
-        yield
-    finally:
-        os.chdir(previous_cwd)
-        for key, value in previous_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with temporary_environment(values):
+        os.chdir(paths.project_dir)
+        try:
+            yield
+        finally:
+            os.chdir(previous_cwd)
 
 
 def target_of(args: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from featurestore.env import temporary_environment
 from featurestore.generator import GeneratorConfig, append_day, generate
 from featurestore.online.asof import DAY_COUNTS, bring_forward
 from featurestore.online.client import OnlineStoreClient
@@ -17,7 +18,7 @@ from featurestore.online.server import RedisServer, free_port
 from featurestore.online.sync import run_sync
 from featurestore.online.verify import run_verify
 from featurestore.paths import ProjectPaths
-from tests.online.conftest import PROJECT_DIR, environment
+from tests.online.conftest import PROJECT_DIR
 from tests.support.dbt import DbtHarness
 
 
@@ -66,7 +67,7 @@ def test_full_then_incremental_sync_on_a_real_build(
         "select count(*) from main_marts.profile_features_latest as l "
         "where coalesce(l.last_play_date, l.profile_created_date) + 120 > l.feature_date"
     )[0][0]
-    with environment(env(harness, incremental)):
+    with temporary_environment(env(harness, incremental)):
         first = run_sync(paths)
         check = run_verify(paths, sample=100_000)
     assert first.plan.mode == "full" and first.written == live
@@ -75,7 +76,7 @@ def test_full_then_incremental_sync_on_a_real_build(
     append_day(harness.raw_dir)
     outcome = harness.build()
     assert outcome.success, outcome.text
-    with environment(env(harness, incremental)):
+    with temporary_environment(env(harness, incremental)):
         second = run_sync(paths)
         check = run_verify(paths, sample=100_000)
     assert second.plan.mode == "incremental"
@@ -83,7 +84,7 @@ def test_full_then_incremental_sync_on_a_real_build(
     assert 0 < second.written < first.written  # activity, not the profile base
     assert check.ok, [d.describe() for d in check.differences[:5]]
 
-    with environment(env(harness, reference)):
+    with temporary_environment(env(harness, reference)):
         clean = run_sync(paths, full=True)
     assert clean.written == len(dump(incremental))
     assert dump(incremental) == dump(reference)
@@ -111,7 +112,7 @@ def test_readers_bring_calendar_features_forward_like_dbt(
         "or (feature_date - days_since_last_play) is distinct from last_play_date"
     )[0][0]
     assert mismatched == 0
-    with environment(env(harness, server)):
+    with temporary_environment(env(harness, server)):
         synced = run_sync(paths, full=True)
     newest = synced.plan.feature_date
     expected = {

@@ -18,13 +18,14 @@ import duckdb
 import pytest
 import redis
 
+from featurestore.env import temporary_environment
 from featurestore.online import OnlineStoreError, synthetic
 from featurestore.online.layout import FEATURE_DATE_FIELD, Layout
 from featurestore.online.server import RedisServer, free_port
 from featurestore.online.sync import run_sync
 from featurestore.online.verify import expected_hash, run_verify
 from featurestore.paths import ProjectPaths
-from tests.online.conftest import PROJECT_DIR, day, environment
+from tests.online.conftest import PROJECT_DIR, day
 
 PROFILES = 40_000
 D0, D1 = day(0), day(1)
@@ -50,7 +51,7 @@ class World:
 
 
 def sync(world: World, warehouse: Path, server: RedisServer, **kwargs: object):  # type: ignore[no-untyped-def]
-    with environment(world.env(warehouse, server.url)):
+    with temporary_environment(world.env(warehouse, server.url)):
         return run_sync(ProjectPaths(PROJECT_DIR), **kwargs)  # type: ignore[arg-type]
 
 
@@ -123,7 +124,7 @@ def assert_clean_state_at_d1(world: World, server: RedisServer) -> None:
     assert client.hget("fs:v1:meta", "feature_date") == D1.isoformat().encode()
     assert client.dbsize() == PROFILES + 1
     assert feature_dates(client, world.layout) == {D1.isoformat(): PROFILES}
-    with environment(world.env(world.w1, server.url)):
+    with temporary_environment(world.env(world.w1, server.url)):
         check = run_verify(ProjectPaths(PROJECT_DIR), sample=3000, seed=11)
     assert check.ok, [d.describe() for d in check.differences[:5]]
 

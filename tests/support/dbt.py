@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from featurestore.env import temporary_environment
 from featurestore.paths import ProjectPaths, find_project_dir
 from featurestore.run_results import RunResults
 
@@ -63,21 +63,13 @@ class DbtHarness:
         def collect(event: Any) -> None:
             messages.append(event.info.msg)
 
-        saved = {k: os.environ.get(k) for k in self._env()}
-        os.environ.update(self._env())
-        try:
+        with temporary_environment(self._env()):
             paths = ProjectPaths(self.project_dir)
             result = invoke_dbt([*args, "--target", self.target], paths, runner=dbtRunner(callbacks=[collect]))
             try:
                 results = RunResults.load(paths.target_dir)
             except FileNotFoundError:
                 results = None
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         if result.exception is not None:
             messages.append(str(result.exception))
         return DbtOutcome(bool(result.success), messages, results)
@@ -115,16 +107,8 @@ def point_in_time(harness: DbtHarness, requests_sql: str, date_column: str) -> l
     """Features as of each requested (profile_id, date) pair, through the project's point-in-time macro."""
     from featurestore.point_in_time import compile_point_in_time
 
-    saved = {k: os.environ.get(k) for k in harness._env()}
-    os.environ.update(harness._env())
-    try:
+    with temporary_environment(harness._env()):
         sql = compile_point_in_time(requests_sql, date_column, ProjectPaths(PROJECT_DIR), target=harness.target)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     if harness.target == "local":
         with duckdb.connect(str(harness.duckdb_path)) as con:
             cursor = con.execute(sql)
