@@ -9,10 +9,16 @@
   cast(coalesce({{ event_ts }}, {{ ingested_at }}, cast('1970-01-01 00:00:00' as timestamp)) as date)
 {%- endmacro %}
 
-{#- Source rows to (re-)process: everything on a first build, else the partitions from the cutoff on. -#}
-{% macro gold_event_window_filter(cutoff) %}
+{#-
+  Source rows to (re-)process: everything on a first build, else the partitions from the cutoff on, i.e.
+  gold_event_partition_date() >= cutoff, written as plain column comparisons so the engine can skip whole
+  Parquet row groups by their min/max statistics (a daily run then reads days, not the whole history).
+-#}
+{% macro gold_event_window_filter(cutoff, event_ts='event_ts', ingested_at='ingested_at') %}
   {%- if cutoff is not none %}
-  where {{ gold_event_partition_date() }} >= {{ cutoff }}
+  where
+      {{ event_ts }} >= cast({{ cutoff }} as timestamp)
+      or ({{ event_ts }} is null and {{ ingested_at }} >= cast({{ cutoff }} as timestamp))
   {%- endif %}
 {%- endmacro %}
 
