@@ -16,7 +16,8 @@ final as (
         event_ts,
         event_date,
         event_type,
-        ingested_at
+        ingested_at,
+        run_id
     from events
     where
         not is_duplicate

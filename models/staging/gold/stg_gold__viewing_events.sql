@@ -24,7 +24,8 @@ final as (
         events.watch_seconds,
         -- Unknown or missing devices are kept, as `other` (SOURCES contract).
         coalesce(device_types.device_type, 'other') as device_type,
-        events.ingested_at
+        events.ingested_at,
+        events.run_id
     from events
     left join device_types
         on lower(trim(events.device_type)) = device_types.device_type
