@@ -40,24 +40,31 @@
 
     ),
 
-    pit_ranked as (
+    pit_source_dates as (
 
+        -- The newest stored row on or before each date: a grouped max, then one lookup of that row (sorting
+        -- every wide log row per profile would cost far more on a big log).
         select
+            pit_live.profile_id,
             pit_live.as_of_date,
-            stored.*,
-            row_number() over (
-                partition by stored.profile_id, pit_live.as_of_date order by stored.feature_date desc
-            ) as recency
+            max(stored.feature_date) as source_feature_date
         from pit_live
         inner join {{ log }} as stored
             on pit_live.profile_id = stored.profile_id
             and stored.feature_date <= pit_live.as_of_date
+        group by pit_live.profile_id, pit_live.as_of_date
 
     ),
 
     pit_latest as (
 
-        select * from pit_ranked where recency = 1
+        select
+            pit_source_dates.as_of_date,
+            stored.*
+        from pit_source_dates
+        inner join {{ log }} as stored
+            on pit_source_dates.profile_id = stored.profile_id
+            and pit_source_dates.source_feature_date = stored.feature_date
 
     ),
 

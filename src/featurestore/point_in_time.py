@@ -56,14 +56,17 @@ def build_training_set(labels: Path, out: Path, paths: ProjectPaths, date_column
         )
     features_sql = compile_point_in_time(labels_sql, date_column, paths)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Label rows come out in the file's order, stated explicitly: the warehouse may run with
+    # preserve_insertion_order off (profiles.yml), which lets a join return rows in any order.
     query = f"""
         select
-            labels.*,
+            labels.* exclude (file_row_number),
             features.* exclude (profile_id, feature_date)
-        from {labels_sql} as labels
+        from read_parquet('{labels.resolve()}', file_row_number = true) as labels
         left join ({features_sql}) as features
             on labels.profile_id = features.profile_id
             and cast(labels.{date_column} as date) = features.feature_date
+        order by labels.file_row_number
     """
     with duckdb.connect(str(paths.duckdb_path)) as con:
         con.execute(f"copy ({query}) to '{out.resolve()}' (format parquet)")
