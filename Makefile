@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test system-deps lint sqllint pytest docs clean lock bench-generator
+.PHONY: help setup run test system-deps lint sqllint pytest docs clean lock bench-generator bench
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,11 @@ lock: setup ## Re-pin requirements.lock from the current .venv.
 
 bench-generator: setup ## Measure the generator on 1,000,000 profiles x 90 days.
 	$(BIN)/python scripts/benchmark_generator.py
+
+BENCH_PROFILES ?= 20000
+BENCH_ARGS     ?= --flat-cost
+bench: setup ## End-to-end benchmark into benchmarks/results/ (BENCH_PROFILES="5000 20000", merged). docs/benchmarks.md
+	$(BIN)/featurestore bench $(addprefix --profiles=,$(BENCH_PROFILES)) --days 90 --out benchmarks/results $(BENCH_ARGS)
 
 clean: ## Remove generated data, warehouses and dbt artefacts (keeps .venv).
 	rm -rf target logs data/raw data/spark data/redis data/runs data/*.duckdb data/*.duckdb.wal

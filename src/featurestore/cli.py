@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from featurestore import pipeline
+from featurestore.bench.command import bench_command
 from featurestore.dbt_invoke import invoke_dbt
 from featurestore.generator import GeneratorConfig, generate
 from featurestore.gate import publish_gate
@@ -51,6 +52,7 @@ app.command("report")(report_command)
 app.command("sync")(sync_command)
 app.command("get")(get_command)
 app.command("verify")(verify_command)
+app.command("bench")(bench_command)
 app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project's local redis-server.")
 
 
