@@ -24,175 +24,106 @@ feature_dates as (
 profile_days as (
 
     select * from {{ ref('int_profile_days_aggregated') }}
-    where profile_id in (select feature_dates.profile_id from feature_dates)
-    {% if cutoff is not none -%} and event_date >= {{ add_days(cutoff, -27) }} {%- endif %}
+    {% if cutoff is not none -%} where event_date >= {{ add_days(cutoff, -27) }} {%- endif %}
 
 ),
 
 profile_titles as (
 
     select * from {{ ref('int_profile_day_titles_aggregated') }}
-    where profile_id in (select feature_dates.profile_id from feature_dates)
-    {% if cutoff is not none -%} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    {% if cutoff is not none -%} where event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+
+),
+
+day_totals as (
+
+    select
+        feature_dates.profile_id,
+        feature_dates.feature_date,
+        coalesce(sum(profile_days.plays), 0) as plays_28d,
+        coalesce(sum(profile_days.watch_seconds), 0) as watch_seconds_28d,
+        coalesce(sum(profile_days.movie_watch_seconds), 0) as movie_watch_seconds_28d,
+        coalesce(sum(profile_days.episode_plays), 0) as episode_plays_28d,
+        count(case when profile_days.max_series_episode_plays >= 3 then profile_days.event_date end) as binge_days_28d,
+        coalesce(max(profile_days.episode_plays), 0) as max_daily_episodes_28d,
+        coalesce(sum(profile_days.new_release_watch_seconds), 0) as new_release_watch_seconds_28d
+    from feature_dates
+    left join profile_days
+        on feature_dates.profile_id = profile_days.profile_id
+            and profile_days.event_date between {{ add_days('feature_dates.feature_date', -27) }}
+            and feature_dates.feature_date
+    group by feature_dates.profile_id, feature_dates.feature_date
 
 ),
 
 title_plays as (
 
-    -- A title (series) is in the window ending on D while its latest play on or before D is inside it: a play
-    -- on day p holds its title from p until the next play of the same title or until it leaves the window,
-    -- whichever comes first. Same-day plays of one series hold it once (the earlier ones end on p itself).
+    -- A title (series) is in a window ending on D when its latest play on or before D is inside the window:
+    -- a play counts on D only if the next play of the same title (series) comes after D. That turns the
+    -- windowed distinct counts into plain counts over the same window join, without hashing every title.
     select
         profile_id,
+        event_date,
         series_id,
-        {{ day_number('event_date') }} as play_day,
-        {{ day_number('lead(event_date) over (partition by profile_id, content_id order by event_date)') }}
-            as next_title_play_day,
-        {{ day_number('lead(event_date) over (partition by profile_id, series_id order by event_date)') }}
-            as next_series_play_day
+        lead(event_date) over (partition by profile_id, content_id order by event_date) as next_title_play_date,
+        lead(event_date) over (partition by profile_id, series_id order by event_date) as next_series_play_date
     from profile_titles
 
 ),
 
-title_holds as (
-
-    -- +1 on the day a play starts holding its title, -1 on the day it stops: a running sum of these
-    -- changes is the windowed distinct count, in time that follows the plays, not plays x window length.
-    select
-        profile_id,
-        play_day as day_number,
-        1 as titles_28d_change,
-        1 as titles_90d_change,
-        case when series_id is not null then 1 else 0 end as series_28d_change
-    from title_plays
-
-    union all
+title_totals as (
 
     select
-        profile_id,
-        least(coalesce(next_title_play_day, play_day + 28), play_day + 28) as day_number,
-        -1 as titles_28d_change,
-        0 as titles_90d_change,
-        0 as series_28d_change
-    from title_plays
-
-    union all
-
-    select
-        profile_id,
-        least(coalesce(next_title_play_day, play_day + 90), play_day + 90) as day_number,
-        0 as titles_28d_change,
-        -1 as titles_90d_change,
-        0 as series_28d_change
-    from title_plays
-
-    union all
-
-    select
-        profile_id,
-        least(coalesce(next_series_play_day, play_day + 28), play_day + 28) as day_number,
-        0 as titles_28d_change,
-        0 as titles_90d_change,
-        -1 as series_28d_change
-    from title_plays
-    where series_id is not null
-
-),
-
-timeline as (
-
-    -- Activity days, title hold changes and feature dates in one stream per profile.
-    select
-        profile_id,
-        cast(null as date) as feature_date,
-        {{ day_number('event_date') }} as day_number,
-        plays,
-        watch_seconds,
-        movie_watch_seconds,
-        episode_plays,
-        case when max_series_episode_plays >= 3 then 1 else 0 end as binge_day,
-        new_release_watch_seconds,
-        0 as titles_28d_change,
-        0 as titles_90d_change,
-        0 as series_28d_change
-    from profile_days
-
-    union all
-
-    select
-        profile_id,
-        cast(null as date) as feature_date,
-        day_number,
-        0 as plays,
-        0 as watch_seconds,
-        0 as movie_watch_seconds,
-        0 as episode_plays,
-        0 as binge_day,
-        0 as new_release_watch_seconds,
-        titles_28d_change,
-        titles_90d_change,
-        series_28d_change
-    from title_holds
-
-    union all
-
-    select
-        profile_id,
-        feature_date,
-        {{ day_number('feature_date') }} as day_number,
-        0 as plays,
-        0 as watch_seconds,
-        0 as movie_watch_seconds,
-        0 as episode_plays,
-        0 as binge_day,
-        0 as new_release_watch_seconds,
-        0 as titles_28d_change,
-        0 as titles_90d_change,
-        0 as series_28d_change
+        feature_dates.profile_id,
+        feature_dates.feature_date,
+        count(case
+            when {{ in_last_days(28, 'title_plays.event_date', 'feature_dates.feature_date') }}
+                and {{ is_latest_play_on('title_plays.next_title_play_date', 'feature_dates.feature_date') }}
+                then 1
+        end) as distinct_titles_28d,
+        count(case
+            when title_plays.event_date is not null
+                and {{ is_latest_play_on('title_plays.next_title_play_date', 'feature_dates.feature_date') }}
+                then 1
+        end) as distinct_titles_90d,
+        count(case
+            when {{ in_last_days(28, 'title_plays.event_date', 'feature_dates.feature_date') }}
+                and title_plays.series_id is not null
+                and {{ is_latest_play_on('title_plays.next_series_play_date', 'feature_dates.feature_date') }}
+                then 1
+        end) as distinct_series_28d
     from feature_dates
-
-),
-
-window_totals as (
-
-    select
-        profile_id,
-        feature_date,
-        sum(plays) over last_28d as plays_28d,
-        sum(watch_seconds) over last_28d as watch_seconds_28d,
-        sum(movie_watch_seconds) over last_28d as movie_watch_seconds_28d,
-        sum(episode_plays) over last_28d as episode_plays_28d,
-        sum(binge_day) over last_28d as binge_days_28d,
-        max(episode_plays) over last_28d as max_daily_episodes_28d,
-        sum(new_release_watch_seconds) over last_28d as new_release_watch_seconds_28d,
-        sum(titles_28d_change) over history as distinct_titles_28d,
-        sum(titles_90d_change) over history as distinct_titles_90d,
-        sum(series_28d_change) over history as distinct_series_28d
-    from timeline
-    window
-        last_28d as {{ trailing_days(28) }},
-        history as (partition by profile_id order by day_number range between unbounded preceding and current row)
+    left join title_plays
+        on feature_dates.profile_id = title_plays.profile_id
+            and title_plays.event_date between {{ add_days('feature_dates.feature_date', -89) }}
+            and feature_dates.feature_date
+    group by feature_dates.profile_id, feature_dates.feature_date
 
 ),
 
 final as (
 
     select
-        profile_id,
-        cast(distinct_titles_28d as int) as distinct_titles_28d,
-        cast(distinct_titles_90d as int) as distinct_titles_90d,
-        cast(distinct_series_28d as int) as distinct_series_28d,
-        cast(movie_watch_seconds_28d / nullif(cast(watch_seconds_28d as double), 0) as double)
+        day_totals.profile_id,
+        cast(title_totals.distinct_titles_28d as int) as distinct_titles_28d,
+        cast(title_totals.distinct_titles_90d as int) as distinct_titles_90d,
+        cast(title_totals.distinct_series_28d as int) as distinct_series_28d,
+        cast(day_totals.movie_watch_seconds_28d / nullif(cast(day_totals.watch_seconds_28d as double), 0) as double)
             as movie_watch_share_28d,
-        cast(episode_plays_28d as int) as episode_plays_28d,
-        cast(binge_days_28d as int) as binge_days_28d,
-        cast(max_daily_episodes_28d as int) as max_daily_episodes_28d,
-        cast(new_release_watch_seconds_28d / nullif(cast(watch_seconds_28d as double), 0) as double)
-            as new_release_watch_share_28d,
-        cast(1 - distinct_titles_28d / nullif(cast(plays_28d as double), 0) as double) as replay_rate_28d,
-        feature_date
-    from window_totals
-    where feature_date is not null
+        cast(day_totals.episode_plays_28d as int) as episode_plays_28d,
+        cast(day_totals.binge_days_28d as int) as binge_days_28d,
+        cast(day_totals.max_daily_episodes_28d as int) as max_daily_episodes_28d,
+        cast(
+            day_totals.new_release_watch_seconds_28d / nullif(cast(day_totals.watch_seconds_28d as double), 0)
+            as double
+        ) as new_release_watch_share_28d,
+        cast(1 - title_totals.distinct_titles_28d / nullif(cast(day_totals.plays_28d as double), 0) as double)
+            as replay_rate_28d,
+        day_totals.feature_date
+    from day_totals
+    inner join title_totals
+        on day_totals.profile_id = title_totals.profile_id
+            and day_totals.feature_date = title_totals.feature_date
 
 )
 

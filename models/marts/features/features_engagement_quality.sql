@@ -24,45 +24,29 @@ feature_dates as (
 profile_days as (
 
     select * from {{ ref('int_profile_days_aggregated') }}
-    where profile_id in (select feature_dates.profile_id from feature_dates)
-    {% if cutoff is not none -%} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    {% if cutoff is not none -%} where event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
 
 ),
 
-timeline as (
-
-    -- Activity days and feature dates in one stream per profile (see features_watch_behavior).
-    select
-        profile_id,
-        event_date as timeline_date,
-        {{ day_number('event_date') }} as day_number,
-        0 as is_feature_row,
-        plays,
-        completed_plays,
-        abandoned_plays,
-        completion_ratio_sum,
-        thumbs_up,
-        thumbs_down,
-        list_adds,
-        searches
-    from profile_days
-
-    union all
+days_in_windows as (
 
     select
-        profile_id,
-        feature_date as timeline_date,
-        {{ day_number('feature_date') }} as day_number,
-        1 as is_feature_row,
-        0 as plays,
-        0 as completed_plays,
-        0 as abandoned_plays,
-        cast(0 as decimal(38, 15)) as completion_ratio_sum,
-        0 as thumbs_up,
-        0 as thumbs_down,
-        0 as list_adds,
-        0 as searches
+        feature_dates.profile_id,
+        feature_dates.feature_date,
+        profile_days.event_date,
+        profile_days.plays,
+        profile_days.completed_plays,
+        profile_days.abandoned_plays,
+        profile_days.completion_ratio_sum,
+        profile_days.thumbs_up,
+        profile_days.thumbs_down,
+        profile_days.list_adds,
+        profile_days.searches
     from feature_dates
+    left join profile_days
+        on feature_dates.profile_id = profile_days.profile_id
+            and profile_days.event_date between {{ add_days('feature_dates.feature_date', -89) }}
+            and feature_dates.feature_date
 
 ),
 
@@ -70,22 +54,19 @@ window_totals as (
 
     select
         profile_id,
-        timeline_date,
-        is_feature_row,
-        sum(plays) over last_28d as plays_28d,
-        sum(completed_plays) over last_28d as completed_plays_28d,
-        sum(abandoned_plays) over last_28d as abandoned_plays_28d,
-        sum(completion_ratio_sum) over last_28d as completion_ratio_sum_28d,
-        sum(thumbs_up) over last_28d as thumbs_up_28d,
-        sum(thumbs_down) over last_28d as thumbs_down_28d,
-        sum(thumbs_up) over last_90d as thumbs_up_90d,
-        sum(thumbs_down) over last_90d as thumbs_down_90d,
-        sum(list_adds) over last_28d as list_adds_28d,
-        sum(searches) over last_28d as searches_28d
-    from timeline
-    window
-        last_28d as {{ trailing_days(28) }},
-        last_90d as {{ trailing_days(90) }}
+        feature_date,
+        coalesce(sum(case when {{ in_last_days(28) }} then plays end), 0) as plays_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then completed_plays end), 0) as completed_plays_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then abandoned_plays end), 0) as abandoned_plays_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then completion_ratio_sum end), 0) as completion_ratio_sum_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then thumbs_up end), 0) as thumbs_up_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then thumbs_down end), 0) as thumbs_down_28d,
+        coalesce(sum(thumbs_up), 0) as thumbs_up_90d,
+        coalesce(sum(thumbs_down), 0) as thumbs_down_90d,
+        coalesce(sum(case when {{ in_last_days(28) }} then list_adds end), 0) as list_adds_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then searches end), 0) as searches_28d
+    from days_in_windows
+    group by profile_id, feature_date
 
 ),
 
@@ -104,9 +85,8 @@ final as (
         cast(list_adds_28d as int) as list_adds_28d,
         cast(searches_28d as int) as searches_28d,
         cast(searches_28d / nullif(cast(plays_28d as double), 0) as double) as searches_per_play_28d,
-        timeline_date as feature_date
+        feature_date
     from window_totals
-    where is_feature_row = 1
 
 )
 

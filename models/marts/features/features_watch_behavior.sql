@@ -24,40 +24,26 @@ feature_dates as (
 profile_days as (
 
     select * from {{ ref('int_profile_days_aggregated') }}
-    where profile_id in (select feature_dates.profile_id from feature_dates)
-    {% if cutoff is not none -%} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    {% if cutoff is not none -%} where event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
 
 ),
 
-timeline as (
+days_in_windows as (
 
-    -- Activity days and feature dates in one stream per profile: trailing RANGE frames over it give each
-    -- feature date its window sums in time that follows the rows, not rows x window length.
+    -- Each feature date joined to the profile's activity of the 90 days ending on it.
     select
-        profile_id,
-        event_date as timeline_date,
-        {{ day_number('event_date') }} as day_number,
-        0 as is_feature_row,
-        plays,
-        watch_seconds,
-        case when plays > 0 then 1 else 0 end as active_day,
-        weekend_watch_seconds,
-        primetime_watch_seconds
-    from profile_days
-
-    union all
-
-    select
-        profile_id,
-        feature_date as timeline_date,
-        {{ day_number('feature_date') }} as day_number,
-        1 as is_feature_row,
-        0 as plays,
-        0 as watch_seconds,
-        0 as active_day,
-        0 as weekend_watch_seconds,
-        0 as primetime_watch_seconds
+        feature_dates.profile_id,
+        feature_dates.feature_date,
+        profile_days.event_date,
+        profile_days.plays,
+        profile_days.watch_seconds,
+        profile_days.weekend_watch_seconds,
+        profile_days.primetime_watch_seconds
     from feature_dates
+    left join profile_days
+        on feature_dates.profile_id = profile_days.profile_id
+            and profile_days.event_date between {{ add_days('feature_dates.feature_date', -89) }}
+            and feature_dates.feature_date
 
 ),
 
@@ -65,24 +51,20 @@ window_totals as (
 
     select
         profile_id,
-        timeline_date,
-        is_feature_row,
-        sum(watch_seconds) over last_1d as watch_seconds_1d,
-        sum(watch_seconds) over last_7d as watch_seconds_7d,
-        sum(watch_seconds) over last_28d as watch_seconds_28d,
-        sum(watch_seconds) over last_90d as watch_seconds_90d,
-        sum(plays) over last_7d as plays_7d,
-        sum(plays) over last_28d as plays_28d,
-        sum(active_day) over last_7d as active_days_7d,
-        sum(active_day) over last_28d as active_days_28d,
-        sum(weekend_watch_seconds) over last_28d as weekend_watch_seconds_28d,
-        sum(primetime_watch_seconds) over last_28d as primetime_watch_seconds_28d
-    from timeline
-    window
-        last_1d as {{ trailing_days(1) }},
-        last_7d as {{ trailing_days(7) }},
-        last_28d as {{ trailing_days(28) }},
-        last_90d as {{ trailing_days(90) }}
+        feature_date,
+        coalesce(sum(case when event_date = feature_date then watch_seconds end), 0) as watch_seconds_1d,
+        coalesce(sum(case when {{ in_last_days(7) }} then watch_seconds end), 0) as watch_seconds_7d,
+        coalesce(sum(case when {{ in_last_days(28) }} then watch_seconds end), 0) as watch_seconds_28d,
+        coalesce(sum(watch_seconds), 0) as watch_seconds_90d,
+        coalesce(sum(case when {{ in_last_days(7) }} then plays end), 0) as plays_7d,
+        coalesce(sum(case when {{ in_last_days(28) }} then plays end), 0) as plays_28d,
+        count(case when {{ in_last_days(7) }} and plays > 0 then event_date end) as active_days_7d,
+        count(case when {{ in_last_days(28) }} and plays > 0 then event_date end) as active_days_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then weekend_watch_seconds end), 0) as weekend_watch_seconds_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then primetime_watch_seconds end), 0)
+            as primetime_watch_seconds_28d
+    from days_in_windows
+    group by profile_id, feature_date
 
 ),
 
@@ -105,9 +87,8 @@ final as (
             as primetime_watch_share_28d,
         {{ seconds_to_minutes('watch_seconds_7d') }} / nullif({{ seconds_to_minutes('watch_seconds_28d') }} / 4, 0)
             as watch_trend_7d_vs_28d,
-        timeline_date as feature_date
+        feature_date
     from window_totals
-    where is_feature_row = 1
 
 )
 
