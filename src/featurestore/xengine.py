@@ -53,6 +53,13 @@ def scalar(session: Any, sql: str) -> Any:
     return session.sql(sql).collect()[0][0]
 
 
+def distinct_values(dbt: Any, session: Any, ref: str, column: str) -> tuple[str, ...]:
+    """The non-null values of `column` in `ref`, sorted: e.g. the buckets of a pivot read when the model runs."""
+    sql = f"select distinct {column} from {relation_names(dbt, ref)[0]} where {column} is not null"
+    rows = session.execute(sql).fetchall() if is_duckdb(session) else session.sql(sql).collect()
+    return tuple(sorted(str(row[0]) for row in rows))
+
+
 def run(dbt: Any, session: Any, build: Callable[..., Any], *refs: str, **params: Any) -> Any:
     """Build the model from its refs' relations and return what dbt's Python materialization accepts."""
     tables = relation_names(dbt, *refs)

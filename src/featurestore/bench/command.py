@@ -144,10 +144,12 @@ def _run_sizes(
     results: dict[str, Any],
     display: RichDisplay,
     keep: bool,
+    gold_cache: Path | None = None,
 ) -> str | None:
     """Each size in turn, results saved after each; the first failure stops the run and is returned."""
     for n in sizes:
-        bench = SizeBench(n, days, seed, Workspace(root / f"profiles-{n}", project_dir), display, keep)
+        workspace = Workspace(root / f"profiles-{n}", project_dir)
+        bench = SizeBench(n, days, seed, workspace, display, keep, gold_cache=gold_cache)
         failure = None
         try:
             bench.run()
@@ -230,6 +232,16 @@ def bench_command(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the work folders (they are always kept when a step fails).")
     ] = False,
+    gold_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold-cache",
+            file_okay=False,
+            help="Keep each size's generated Gold data here and copy it instead of generating it again "
+            "(same profiles, days and seed). The generate step then reports the original generation time.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Benchmark the pipeline end to end at one or more sizes: data generation, a scan floor, the full dbt
     build, a write floor, one daily incremental build and the Redis sync of that day.
@@ -279,7 +291,8 @@ def bench_command(
     display = RichDisplay(err_console)
     try:
         with display:
-            failure = _run_sizes(sizes, days, seed, root, project_dir, out, results, display, keep)
+            cache = gold_cache.resolve() if gold_cache else None
+            failure = _run_sizes(sizes, days, seed, root, project_dir, out, results, display, keep, cache)
             if flat_cost and failure is None:
                 flat = FlatCostBench(
                     flat_cost_profiles,

@@ -395,6 +395,7 @@ class SizeBench:
     workspace: Workspace
     display: Display = field(default_factory=NoDisplay)
     keep: bool = False
+    gold_cache: Path | None = None
     entry: dict[str, Any] = field(default_factory=dict)
     current: str = ""
 
@@ -444,6 +445,7 @@ class SizeBench:
                     str(self.days),
                     "--seed",
                     str(self.seed),
+                    *(["--gold-cache", str(self.gold_cache)] if self.gold_cache else []),
                 ),
             )
             data["gold_rows"] = gen.details["rows"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -18,23 +19,37 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+_CACHE_DETAILS = "generated.json"
 STEPS = ("generate", "append-day", "add-dormant", "scan-floor", "export-features", "write-floor", "sync")
 
 
 def _generate(args: argparse.Namespace) -> dict[str, Any]:
+    """Generate into --raw, or copy the same data (same size, days and seed) from --gold-cache if it is there."""
     from featurestore.generator import GeneratorConfig, generate
 
     config = GeneratorConfig(out_dir=args.raw, profiles=args.profiles, days=args.days, seed=args.seed)
+    cached = args.gold_cache / f"profiles-{args.profiles}-days-{args.days}-seed-{args.seed}" if args.gold_cache else None
+    if cached is not None and (cached / _CACHE_DETAILS).is_file():
+        started = time.perf_counter()
+        shutil.rmtree(args.raw, ignore_errors=True)
+        shutil.copytree(cached / "raw", args.raw)
+        details = json.loads((cached / _CACHE_DETAILS).read_text())
+        return {**details, "copied_from": str(cached), "copy_s": round(time.perf_counter() - started, 3)}
     started = time.perf_counter()
     report = generate(config)
-    seconds = time.perf_counter() - started
-    return {
-        "seconds": seconds,
+    details = {
+        "seconds": time.perf_counter() - started,
         "rows": dict(report.rows),
         "total_rows": report.total_rows,
         "first_date": config.start_date.isoformat(),
         "last_date": config.last_date.isoformat(),
     }
+    if cached is not None:
+        shutil.rmtree(cached, ignore_errors=True)
+        shutil.copytree(args.raw, cached / "raw")
+        # Written last: a cache entry without it (an interrupted copy) is ignored and replaced.
+        (cached / _CACHE_DETAILS).write_text(json.dumps(details, indent=2))
+    return details
 
 
 def _append_day(args: argparse.Namespace) -> dict[str, Any]:
@@ -120,6 +135,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--profiles", type=int)
     p.add_argument("--days", type=int)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--gold-cache", type=Path, help="generate: reuse (or keep) generated data in this folder.")
     p.add_argument("--count", type=int, help="Dormant profiles to add.")
     p.add_argument("--db", type=Path, help="Scratch DuckDB file (floors).")
     p.add_argument("--warehouse", type=Path, help="The built warehouse (export-features).")
