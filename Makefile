@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test system-deps lint sqllint pytest docs clean lock bench-generator bench
+.PHONY: help setup run test system-deps lint sqllint pytest docs clean lock bench-generator bench serve bench-serve
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,14 @@ BENCH_PROFILES ?= 20000
 BENCH_ARGS     ?= --flat-cost
 bench: setup ## End-to-end benchmark into benchmarks/results/ (BENCH_PROFILES="5000 20000", merged). docs/benchmarks.md
 	$(BIN)/featurestore bench $(addprefix --profiles=,$(BENCH_PROFILES)) --days 90 --out benchmarks/results $(BENCH_ARGS)
+
+serve: setup ## Run the HTTP feature server on 127.0.0.1:8000 (FS_SERVE_TOKEN, or SERVE_ARGS=--no-auth). docs/serving.md
+	$(BIN)/featurestore serve $(SERVE_ARGS)
+
+bench-serve: setup ## Load-test featurestore serve vs raw Redis and Feast's feature server (needs wrk; ~6 min). docs/serving.md
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python scripts/benchmark_serving.py $(BENCH_SERVE_ARGS)
 
 clean: ## Remove generated data, warehouses and dbt artefacts (keeps .venv).
 	rm -rf target logs data/raw data/spark data/redis data/runs data/*.duckdb data/*.duckdb.wal

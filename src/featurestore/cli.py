@@ -24,6 +24,7 @@ from featurestore.paths import ProjectPaths
 from featurestore.point_in_time import PointInTimeError, build_training_set
 from featurestore.online.commands import get_command, redis_app, sync_command, verify_command
 from featurestore.report.command import report_command
+from featurestore.serving.command import serve_command
 from featurestore.run_results import RunResults
 from featurestore.warehouse import Warehouse
 
@@ -53,6 +54,7 @@ app.command("sync")(sync_command)
 app.command("get")(get_command)
 app.command("verify")(verify_command)
 app.command("bench")(bench_command)
+app.command("serve")(serve_command)
 app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project's local redis-server.")
 
 

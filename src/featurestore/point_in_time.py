@@ -28,7 +28,13 @@ def compile_point_in_time(requests_sql: str, date_column: str, paths: ProjectPat
     if '"' in requests_sql:
         raise PointInTimeError("requests_sql must not contain double quotes")
     inline = f'{{{{ profile_features_point_in_time("{requests_sql}", "{date_column}") }}}}'
-    result = invoke_dbt(["compile", "--quiet", "--target", target, "--inline", inline], paths)
+    # its own target folder: a compile writes run_results.json, and the one of the last `dbt build` is what
+    # the Redis sync's publish gate reads
+    target_path = paths.target_dir / "point_in_time"
+    result = invoke_dbt(
+        ["compile", "--quiet", "--target", target, "--target-path", str(target_path), "--inline", inline],
+        paths,
+    )
     if not result.success:
         raise PointInTimeError(f"dbt could not compile the point-in-time query: {result.exception}")
     return str(result.result.results[0].node.compiled_code)

@@ -26,11 +26,13 @@ def stored_row() -> dict[str, object]:
         "is_reactivated_7d": True,
         "last_reactivation_date": date(2026, 8, 28),
         "plays_7d": 4,
+        "watch_minutes_1d": 12.5,
     }
 
 
 def test_bring_forward_same_day_keeps_stored_values() -> None:
-    assert bring_forward(stored_row(), date(2026, 9, 1)) == stored_row()
+    same = bring_forward(stored_row(), date(2026, 9, 1))
+    assert same == {**stored_row(), "_source_feature_date": date(2026, 9, 1)}
 
 
 def test_bring_forward_adds_elapsed_days_and_recomputes_stage_and_flag() -> None:
@@ -42,6 +44,8 @@ def test_bring_forward_adds_elapsed_days_and_recomputes_stage_and_flag() -> None
     assert later["lifecycle_stage"] == "active"  # tenure 14 is not < 14; last play 5 days ago <= 7
     assert later["is_reactivated_7d"] is False  # 2026-09-05 - 2026-08-28 = 8 days > 6
     assert later["plays_7d"] == 4  # not calendar-driven: unchanged
+    assert later["watch_minutes_1d"] == 0.0  # 2026-09-05 has no row of its own: no activity that day
+    assert later["_feature_date"] == date(2026, 9, 5) and later["_source_feature_date"] == date(2026, 9, 1)
     assert bring_forward(stored_row(), date(2026, 9, 3))["is_reactivated_7d"] is True  # 6 days: still true
 
 

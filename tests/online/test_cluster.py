@@ -14,9 +14,10 @@ from redis.cluster import RedisCluster
 
 from featurestore.online import synthetic
 from featurestore.online.client import OnlineStoreClient
-from featurestore.online.server import RedisServer, redis_cli_path
+from featurestore.online.server import RedisServer, free_port, redis_cli_path
 from featurestore.online.verify import run_verify
 from tests.online.conftest import Store, day
+from tests.support.serve import serve_args
 
 
 def cluster_port() -> int:
@@ -108,3 +109,14 @@ def test_sync_get_and_verify_on_a_cluster(
     assert result.plan.mode == "incremental" and result.written == 99 + 2900  # day 0 rows within lookback
     full = store.sync(full=True)
     assert full.strays == 0 and full.written == 2999
+
+    # the HTTP server reads a standalone Redis: on a cluster it refuses to start, saying so
+    refused = subprocess.run(
+        serve_args("--no-auth", "--port", str(free_port())),
+        env={**store.env(), "REDIS_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2 and "is a Redis Cluster" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -307,5 +307,5 @@ def test_cli_get_and_verify(store: Store) -> None:
     store.redis.hset(key, "bogus", "1")
     outcome = runner.invoke(online_app, ["verify", "--sample", "30"], env=store.env())
     assert outcome.exit_code == 1
-    assert f"{pid(7)}.plays_7d: '12345' in Redis" in outcome.output
+    assert f"{pid(7)}.plays_7d: '12345' served" in outcome.output
     assert f"{pid(7)}.bogus: extra field" in outcome.output

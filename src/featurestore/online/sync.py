@@ -10,7 +10,8 @@ there, is described in docs/online-store.md; in short:
    writes every live profile; an incremental one (meta.feature_date = M) only those with a row dated
    M - lookback_days .. N: the dates dbt may have rewritten since (late events) plus the new ones.
 3. Write: one MULTI / DEL / HSET / EXPIRE / EXEC transaction per profile, rendered as RESP by DuckDB and
-   written in big pipelined chunks (`resp.py`); every reply is checked.
+   written in big pipelined chunks (`resp.py`); every reply is checked. The row's values, but plan_tier as
+   valid on N (an incremental sync also rewrites the profiles of accounts whose plan changed in its window).
 4. Remove deleted and expired profiles (DEL); a full sync also removes every other key under the prefix.
 5. Only then, meta in one HSET: a failed or killed sync leaves meta.feature_date where it was, and the next
    run redoes the same, idempotent, full replacements.
@@ -56,6 +57,12 @@ logger = logging.getLogger(__name__)
 
 FEATURES = "main_marts.profile_features"
 PROFILES = "main_staging.stg_gold__profiles"
+# The accounts' plan states (dbt's `int_account_plans_historized`: account_id, plan_tier, valid_from). The
+# sync writes each profile's plan valid on N (the `plan_tier_as_of` macro's rule) instead of its row's, so
+# the served plan_tier is current: a plan change creates no feature-log row. Absent (a warehouse not built by
+# dbt, e.g. the synthetic ones of tests and benchmarks): the row's plan_tier is written.
+PLANS_SCHEMA, PLANS_TABLE = "main_intermediate", "int_account_plans_historized"
+PLANS = f"{PLANS_SCHEMA}.{PLANS_TABLE}"
 DEFAULT_LOOKBACK_DAYS = 3
 BATCH_ROWS = 8192
 DELETE_CHUNK = 10_000
@@ -197,9 +204,49 @@ class SyncSource:
             raise OnlineStoreError(f"{FEATURES} is empty: nothing to publish.")
         return newest
 
+    def has_plan_history(self) -> bool:
+        return bool(
+            self.con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [PLANS_SCHEMA, PLANS_TABLE],
+            ).fetchone()[0]  # type: ignore[index]
+        )
+
+    def build_plans(self, newest: date, resync_from: date | None) -> None:
+        """Temp tables `_fs_plans` (account_id, plan_tier valid on N: the latest state started on or before
+        N, else the earliest known one, as the `plan_tier_as_of` macro) and `_fs_plan_changes` (accounts
+        with a state starting in the sync window: their profiles are rewritten). Empty without plan
+        history."""
+        n = _date(newest)
+        if not self.has_plan_history():
+            self.con.execute("create or replace temp table _fs_plans (account_id varchar, plan_tier varchar)")
+            self.con.execute("create or replace temp table _fs_plan_changes (account_id varchar)")
+            return
+        self.con.execute(
+            f"""
+            create or replace temp table _fs_plans as
+            select
+                account_id,
+                coalesce(
+                    arg_max(plan_tier, valid_from) filter (where cast(valid_from as date) <= {n}),
+                    arg_min(plan_tier, valid_from)
+                ) as plan_tier
+            from {PLANS}
+            group by account_id
+            """
+        )
+        since = "false" if resync_from is None else f"cast(valid_from as date) >= {_date(resync_from)}"
+        self.con.execute(
+            f"""
+            create or replace temp table _fs_plan_changes as
+            select distinct account_id from {PLANS} where {since} and cast(valid_from as date) <= {n}
+            """
+        )
+
     def build_plan(self, newest: date, resync_from: date | None, ttl_days: int) -> None:
         """Temp table `_fs_sync_plan`: every profile of the log, its latest row <= N and its state at N."""
         n = _date(newest)
+        self.build_plans(newest, resync_from)
         anchor = "coalesce(f.last_play_date, f.profile_created_date, p.created_date)"
         self.con.execute(
             f"""
@@ -216,7 +263,9 @@ class SyncSource:
                 group by profile_id
             ),
             rows as (
-                select latest.profile_id, latest.feature_date, {anchor} as anchor_date, p.deleted_date
+                select
+                    latest.profile_id, latest.feature_date, f.account_id, {anchor} as anchor_date,
+                    p.deleted_date
                 from latest
                 inner join {FEATURES} as f
                     on f.profile_id = latest.profile_id and f.feature_date = latest.feature_date
@@ -225,6 +274,7 @@ class SyncSource:
             select
                 profile_id,
                 feature_date,
+                account_id,
                 anchor_date,
                 deleted_date,
                 case
@@ -239,7 +289,13 @@ class SyncSource:
             from rows
             """
         )
-        after = "true" if resync_from is None else f"feature_date >= {_date(resync_from)}"
+        # rows dated in the window, and the profiles of accounts whose plan changed in it
+        after = (
+            "true"
+            if resync_from is None
+            else f"(feature_date >= {_date(resync_from)} "
+            "or account_id in (select account_id from _fs_plan_changes))"
+        )
         self.con.execute(
             f"create or replace temp view _fs_sync_writes as "
             f"select * from _fs_sync_plan where state = 'live' and {after}"
@@ -288,13 +344,21 @@ class SyncSource:
         """Record batches of `resp` (the RESP bytes of each profile's transaction), `has_expire` and, for
         routing on a cluster, `key`."""
         key = f"({sql_string(self.layout.profile_key_prefix)} || f.profile_id)"
-        tx = transaction_sql(self.layout.fields, key, "f.feature_date", "w.expire_seconds", alias="f")
+        tx = transaction_sql(self.layout.fields, key, "f.feature_date", "f._fs_expire_seconds", alias="f")
         self.con.execute(f"set threads = {STREAM_THREADS}")
         key_column = f", {key} as key" if with_keys else ""
+        # the row of each profile to write, with plan_tier as valid on N (`build_plans`)
         sql = f"""
-            select {tx} as resp, w.expire_seconds is not null as has_expire{key_column}
-            from _fs_sync_writes as w
-            inner join {FEATURES} as f on f.profile_id = w.profile_id and f.feature_date = w.feature_date
+            select {tx} as resp, f._fs_expire_seconds is not null as has_expire{key_column}
+            from (
+                select
+                    rows.* replace (coalesce(plans.plan_tier, rows.plan_tier) as plan_tier),
+                    w.expire_seconds as _fs_expire_seconds
+                from _fs_sync_writes as w
+                inner join {FEATURES} as rows
+                    on rows.profile_id = w.profile_id and rows.feature_date = w.feature_date
+                left join _fs_plans as plans on rows.account_id = plans.account_id
+            ) as f
         """
         return self.con.sql(sql).to_arrow_reader(batch_rows)
 
