@@ -1,6 +1,7 @@
 {#- One feature's statistics per feature date of `source` (a CTE of candidate rows), with its drift thresholds. -#}
 {% macro feature_daily_stats(source, feature) -%}
   {%- set value = feature_numeric_value(feature.name, feature.data_type) -%}
+  {%- set p01, p50, p99 = approximate_percentiles(value, [0.01, 0.5, 0.99]) -%}
     select
         feature_date,
         '{{ feature.name }}' as feature_name,
@@ -12,9 +13,9 @@
         max({{ value }}) as max_value,
         avg({{ value }}) as mean_value,
         stddev_samp({{ value }}) as stddev_value,
-        {{ approximate_percentile(value, 0.01) }} as p01,
-        {{ approximate_percentile(value, 0.5) }} as p50,
-        {{ approximate_percentile(value, 0.99) }} as p99,
+        {{ p01 }} as p01,
+        {{ p50 }} as p50,
+        {{ p99 }} as p99,
         {{ drift_threshold(feature, 'null_rate_change', 'warn') }} as null_rate_change_warn,
         {{ drift_threshold(feature, 'null_rate_change', 'error') }} as null_rate_change_error,
         {{ drift_threshold(feature, 'mean_shift_stddevs', 'warn') }} as mean_shift_warn,
