@@ -1,6 +1,9 @@
 """Command line of the profile feature store: `featurestore --help`.
 
-Exit codes: 0 success; 1 the work failed (dbt error, failed test, data problem); 2 bad usage or input.
+Exit codes (every command; docs/operations.md): 0 success; 1 the work ran and failed or was refused (a dbt
+node or test failed, the publish gate refused, a write failed midway); 2 it could not start (bad usage or
+configuration, unreadable Gold input, another writer holds the warehouse, Redis unreachable or refusing the
+credentials); 130 interrupted. Expected failures end in one line; `featurestore -v ...` adds the traceback.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from rich.table import Table
 
 from featurestore import pipeline
 from featurestore.bench.command import bench_command
-from featurestore.dbt_invoke import invoke_dbt
+from featurestore.dbt_invoke import target_of
+from featurestore.failures import FeaturestoreError, expected_failures
+from featurestore.gate import GateVerdict, publish_gate
 from featurestore.generator import GeneratorConfig, generate
-from featurestore.gate import publish_gate
 from featurestore.generator.command import generate_command
 from featurestore.paths import ProjectPaths
+from featurestore.invocations import current_results, run_dbt
 from featurestore.point_in_time import PointInTimeError, build_training_set
-from featurestore.online.commands import get_command, redis_app, sync_command, verify_command
+from featurestore.online.commands import get_command, redis_app, run_sync_command, sync_command, verify_command
 from featurestore.report.command import report_command
 from featurestore.serving.command import serve_command
 from featurestore.run_results import RunResults
@@ -62,16 +67,22 @@ app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project'
     "dbt",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
+@expected_failures
 def dbt_command(ctx: typer.Context) -> None:
     """Run dbt with the project's paths; the way to run Python models on the local `spark` target.
 
     Example: featurestore dbt build --target spark
     """
-    result = invoke_dbt(ctx.args)
-    raise typer.Exit(0 if result.success else 1)
+    paths = ProjectPaths.discover()
+    invocation = run_dbt(ctx.args, paths, target=target_of(ctx.args))
+    if invocation.stop is not None:
+        command = "dbt " + (ctx.args[0] if ctx.args else "")
+        raise FeaturestoreError(invocation.stop.line(command), invocation.exit_code) from invocation.exception
+    raise typer.Exit(invocation.exit_code)
 
 
 @app.command("run")
+@expected_failures
 def run_command(
     target: str = typer.Option("local", "--target", "-t", envvar="DBT_TARGET", help="dbt target: local or spark."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild every incremental model from scratch."),
@@ -97,29 +108,41 @@ def run_command(
         console.print(f"Gold data: {raw_dir}")
     console.print(f"Building with dbt on target [bold]{target}[/] …")
     outcome = pipeline.build(paths, target, full_refresh=full_refresh)
-    print_summary(paths, outcome.results, target)
-    if not outcome.success:
-        console.print("[bold red]dbt build failed[/]: see the failures above and logs/dbt.log. Redis was not touched.")
-        raise typer.Exit(1)
+    untouched = "Nothing was published by this run; Redis was not touched."
+    if outcome.results is None:  # dbt stopped before running any node: no numbers to show
+        assert outcome.stop is not None
+        raise FeaturestoreError(f"{outcome.stop.line()} {untouched}", outcome.exit_code) from outcome.invocation.exception
+    verdict = print_summary(paths, outcome.results, target)
+    published = verdict is not None and verdict.passed
+    if outcome.stop is not None:
+        raise FeaturestoreError(
+            outcome.stop.line() + " Redis was not touched.", outcome.exit_code
+        ) from outcome.invocation.exception
+    if not outcome.success or not published:
+        failed = len(outcome.results.failed)
+        raise FeaturestoreError(
+            f"dbt build {outcome.invocation.invocation_id} failed: {failed} failed node"
+            f"{'s' if failed != 1 else ''}, listed above (details in logs/dbt.log); "
+            + ("the publish gate passed" if published else "the publish gate refused, profile_features is unchanged")
+            + ". Redis was not touched. Fix the cause and rerun `featurestore run`."
+        )
     if sync and target == "local":
         console.print("Loading the published features into Redis …")
-        sync_command(full=False, dry_run=False, batch_rows=8192)
+        run_sync_command(paths, full=False, dry_run=False, batch_rows=8192, gate=verdict)
     console.print("Next: `.venv/bin/featurestore report` writes reports/quality.html.")
 
 
 @app.command("summary")
+@expected_failures
 def summary_command() -> None:
-    """Print what the last dbt invocation built and rejected."""
+    """Print what the last dbt invocation built and rejected (refuses when it wrote no results)."""
     paths = ProjectPaths.discover()
-    try:
-        results = RunResults.load(paths.target_dir)
-    except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+    results = current_results(paths)
     print_summary(paths, results, results.target or "local")
 
 
 @app.command("training-set")
+@expected_failures
 def training_set_command(
     labels: Path = typer.Option(..., "--labels", help="Parquet file: profile_id, label_date, any label columns."),
     out: Path = typer.Option(..., "--out", help="Parquet file to write: the labels plus the features as of each label_date."),
@@ -144,11 +167,11 @@ def training_set_command(
     )
 
 
-def print_summary(paths: ProjectPaths, results: RunResults | None, target: str) -> None:
-    if results is None:
-        console.print("[red]dbt stopped before building anything[/] (see the error above).")
-        return
-    table = Table(title=f"dbt {results.command} on {target} in {results.elapsed_seconds:.1f}s")
+def print_summary(paths: ProjectPaths, results: RunResults, target: str) -> GateVerdict | None:
+    """What this dbt invocation (`results`) did; its publish-gate verdict when it was a build."""
+    table = Table(
+        title=f"dbt {results.command} {results.invocation_id} on {target} in {results.elapsed_seconds:.1f}s"
+    )
     table.add_column("resource")
     for status in ("success", "pass", "warn", "error", "fail", "skipped"):
         table.add_column(status, justify="right")
@@ -157,16 +180,17 @@ def print_summary(paths: ProjectPaths, results: RunResults | None, target: str) 
     console.print(table)
     for node in results.failed:
         console.print(f"[red]{node.status}[/] {node.unique_id}: {node.message}")
+    verdict = None
     if results.command == "build":
         verdict = publish_gate(results)
         style = "green" if verdict.passed else "bold red"
-        console.print(f"[{style}]{verdict.explain()}[/]")
+        console.print(f"[{style}]{verdict.explain()}[/]", highlight=False)
         for warning in verdict.warnings:
             console.print(f"[yellow]{warning}[/]")
     if target != "local" or not paths.duckdb_path.is_file():
-        return
+        return verdict
     warehouse = Warehouse(paths.duckdb_path)
-    built = Table(title=f"Relations in {paths.duckdb_path}")
+    built = Table(title=f"Relations in {paths.duckdb_path} after this run")
     built.add_column("relation")
     built.add_column("rows", justify="right")
     for relation in pipeline.REPORTED_RELATIONS:
@@ -174,9 +198,14 @@ def print_summary(paths: ProjectPaths, results: RunResults | None, target: str) 
         if rows is not None:
             built.add_row(relation, f"{rows:,}")
     console.print(built)
+    counts = warehouse.quarantine_counts(results.invocation_id)
+    if counts is None:
+        console.print("No quarantine counts: main_marts.dq_quarantine_reason_counts was not built.")
+        return verdict
     rejected = Table(title="Rejected events seen by this run (quarantined rows keep their original columns)")
     for column in ("source table", "outcome", "reason", "rows"):
         rejected.add_column(column, justify="right" if column == "rows" else "left")
-    for row in warehouse.quarantine_counts(results.invocation_id):
+    for row in counts:
         rejected.add_row(row.source_table, row.outcome, row.reason, f"{row.rows:,}")
     console.print(rejected)
+    return verdict

@@ -1,6 +1,8 @@
-"""The publish gate as the last dbt build recorded it: did `profile_features` publish, and did every check pass?
+"""The publish gate of one dbt build: did `profile_features` publish, and did every check pass?
 
-Consumers (the Redis sync) read dbt's own run_results.json instead of a flag someone must remember to set.
+Consumers (the Redis sync) read dbt's own results instead of a flag someone must remember to set: those of
+the build the same process just ran, or the newest invocation's (`invocations.current_results`, which refuses
+run_results.json when a later invocation stopped before writing its own).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class GateVerdict:
     def explain(self) -> str:
         if self.passed:
             return f"Publish gate passed in dbt run {self.invocation_id}."
-        return "Publish gate failed in the last dbt build:\n  " + "\n  ".join(self.problems)
+        return f"Publish gate failed in dbt run {self.invocation_id}:\n  " + "\n  ".join(self.problems)
 
 
 def publish_gate(results: RunResults) -> GateVerdict:

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from featurestore.dbt_invoke import invoke_dbt
+from featurestore.invocations import DbtInvocation, DbtStop, run_dbt
 from featurestore.paths import ProjectPaths
 from featurestore.run_results import RunResults
 
@@ -37,16 +37,35 @@ def has_gold_data(raw_dir: Path) -> bool:
 
 @dataclass(frozen=True)
 class BuildOutcome:
-    success: bool
-    results: RunResults | None
+    """What this `dbt build` did: its own results (never an earlier invocation's) or why it stopped."""
+
+    invocation: DbtInvocation
+
+    @property
+    def success(self) -> bool:
+        return self.invocation.success
+
+    @property
+    def results(self) -> RunResults | None:
+        """This invocation's results; None when dbt stopped before writing any."""
+        return self.invocation.results
+
+    @property
+    def stop(self) -> DbtStop | None:
+        return self.invocation.stop
+
+    @property
+    def exit_code(self) -> int:
+        return self.invocation.exit_code
 
 
-def build(paths: ProjectPaths, target: str, full_refresh: bool = False, extra: list[str] | None = None) -> BuildOutcome:
-    """`dbt build` on the target; returns dbt's results (None if dbt stopped before running any node)."""
+def build(
+    paths: ProjectPaths,
+    target: str,
+    full_refresh: bool = False,
+    extra: list[str] | None = None,
+    caller: str | None = None,
+) -> BuildOutcome:
+    """`dbt build` on the target, in this process; the outcome of this invocation only."""
     args = ["build", "--target", target, *(["--full-refresh"] if full_refresh else []), *(extra or [])]
-    result = invoke_dbt(args, paths)
-    try:
-        results = RunResults.load(paths.target_dir)
-    except FileNotFoundError:
-        results = None
-    return BuildOutcome(success=bool(result.success), results=results)
+    return BuildOutcome(run_dbt(args, paths, caller=caller, target=target))

@@ -5,7 +5,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """dbt's artefact timestamps (ISO 8601, UTC, 'Z' or no zone) as aware datetimes; None if absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class RunResults:
     target: str | None
     elapsed_seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
+    generated_at: datetime | None = None  # when dbt wrote the file (the end of the invocation)
 
     @classmethod
     def load(cls, target_dir: Path) -> "RunResults":
@@ -46,6 +59,7 @@ class RunResults:
             target=args.get("target"),
             elapsed_seconds=float(raw.get("elapsed_time", 0.0)),
             nodes=[NodeResult(r["unique_id"], r["status"], r.get("message")) for r in raw["results"]],
+            generated_at=parse_timestamp(raw["metadata"].get("generated_at")),
         )
 
     def status_counts(self) -> Counter[str]:

@@ -35,8 +35,9 @@ class Warehouse:
         except duckdb.CatalogException:
             return None
 
-    def quarantine_counts(self, run_id: str | None = None) -> list[QuarantineCount]:
-        """Rejected rows per table, outcome and reason; only those the given dbt run saw when run_id is set."""
+    def quarantine_counts(self, run_id: str | None = None) -> list[QuarantineCount] | None:
+        """Rejected rows per table, outcome and reason; only those the given dbt run saw when run_id is set.
+        None when the counts table was never built."""
         sql = """
             select source_table, outcome, reason, sum(row_count)
             from main_marts.dq_quarantine_reason_counts
@@ -44,4 +45,8 @@ class Warehouse:
             group by all
             order by source_table, outcome desc, min(reason_precedence)
         """
-        return [QuarantineCount(str(t), str(o), str(r), int(n)) for t, o, r, n in self.query(sql, [run_id, run_id])]  # type: ignore[call-overload]
+        try:
+            rows = self.query(sql, [run_id, run_id])
+        except duckdb.CatalogException:
+            return None
+        return [QuarantineCount(str(t), str(o), str(r), int(n)) for t, o, r, n in rows]  # type: ignore[call-overload]

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from featurestore.failures import FeaturestoreError
 
-class OnlineStoreError(Exception):
-    """A failure with a message meant for the user and the CLI exit code it maps to."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
+class OnlineStoreError(FeaturestoreError):
+    """A failure of the online store with a message meant for the user and the CLI exit code it maps to."""
 
 
 def __getattr__(name: str) -> Any:

@@ -2,8 +2,8 @@
 
 Registered on the main CLI by `featurestore.cli`; runnable alone as `python -m featurestore.online.commands`.
 Exit codes: 0 success (`get` also when some profiles are missing: it lists them); 1 the work failed
-(publish gate refused, a write failed midway, verify found differences); 2 bad usage or configuration,
-unreachable Redis, wrong credentials.
+(publish gate refused, a write failed midway: Redis full or gone, verify found differences); 2 bad usage or
+configuration, unreachable Redis, wrong credentials, another writer holds the warehouse (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from featurestore.failures import FeaturestoreError, expected_failures, report_failure
+from featurestore.gate import GateVerdict
 from featurestore.online import OnlineStoreError
 from featurestore.online.sync import SyncPlan, SyncResult, run_sync
 from featurestore.paths import ProjectPaths
@@ -26,8 +28,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _fail(exc: OnlineStoreError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+def _fail(exc: FeaturestoreError) -> typer.Exit:
+    report_failure(exc)
     return typer.Exit(exc.exit_code)
 
 
@@ -79,6 +81,7 @@ def _summary(result: SyncResult) -> Table:
     return table
 
 
+@expected_failures
 def sync_command(
     full: bool = typer.Option(False, "--full", help="Reload every live profile and remove every other key."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would change; write nothing."),
@@ -86,11 +89,22 @@ def sync_command(
 ) -> None:
     """Load the latest published features into Redis (REDIS_URL, else the local Redis), incrementally.
 
-    Refuses unless the last dbt build passed its publish gate.
+    Refuses unless the newest dbt build passed its publish gate (and wrote its results).
 
     Each changed profile is replaced atomically; deleted and expired profiles are removed; meta moves last.
     """
-    paths = _paths()
+    run_sync_command(_paths(), full=full, dry_run=dry_run, batch_rows=batch_rows)
+
+
+def run_sync_command(
+    paths: ProjectPaths,
+    *,
+    full: bool,
+    dry_run: bool,
+    batch_rows: int,
+    gate: GateVerdict | None = None,
+) -> None:
+    """`featurestore sync` with its console output; `gate`: the verdict of the build this process just ran."""
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -114,9 +128,15 @@ def sync_command(
 
     try:
         result = run_sync(
-            paths, full=full, dry_run=dry_run, batch_rows=batch_rows, on_plan=on_plan, on_progress=on_progress
+            paths,
+            full=full,
+            dry_run=dry_run,
+            batch_rows=batch_rows,
+            on_plan=on_plan,
+            on_progress=on_progress,
+            gate=gate,
         )
-    except OnlineStoreError as exc:
+    except FeaturestoreError as exc:
         progress.stop()
         raise _fail(exc) from exc
     except KeyboardInterrupt:
@@ -139,6 +159,7 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise _fail(OnlineStoreError(message, exit_code=2)) from None
 
 
+@expected_failures
 def get_command(
     profile_ids: Annotated[list[str], typer.Argument(help="Profile ids, e.g. p-0000051.")],
     as_json: bool = typer.Option(False, "--json", help="Print JSON (missing profiles as null)."),
@@ -193,6 +214,7 @@ def get_command(
         err_console.print(f"missing ({len(missing)}): {', '.join(missing)}", highlight=False)
 
 
+@expected_failures
 def verify_command(
     sample: int = typer.Option(1000, "--sample", "-n", min=1, help="Live profiles to compare."),
     seed: int = typer.Option(None, "--seed", help="Seed of the sample (default: random)."),

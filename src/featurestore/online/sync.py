@@ -38,7 +38,9 @@ import yaml
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
+from featurestore.failures import FeaturestoreError
 from featurestore.gate import GateVerdict, publish_gate
+from featurestore.invocations import current_results
 from featurestore.online import OnlineStoreError
 from featurestore.online.client import RedisLike, open_redis, read_meta, redact, resolve_url
 from featurestore.online.layout import TTL_ANCHOR_COLUMNS, Layout, configured_ttl_days
@@ -51,7 +53,6 @@ from featurestore.online.resp import (
     transaction_sql,
 )
 from featurestore.paths import ProjectPaths
-from featurestore.run_results import RunResults
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +78,12 @@ Progress = Callable[[int], None]
 
 
 def check_gate(paths: ProjectPaths) -> GateVerdict:
-    """The publish gate of the last dbt build, or OnlineStoreError(exit 1) explaining why not."""
+    """The publish gate of the newest dbt invocation, or OnlineStoreError(exit 1) explaining why not: also
+    when that invocation wrote no results (it stopped early or was killed: run_results.json is older)."""
     try:
-        verdict = publish_gate(RunResults.load(paths.target_dir))
-    except FileNotFoundError as exc:
-        raise OnlineStoreError(f"Sync refused: {exc}", exit_code=1) from exc
-    except (KeyError, ValueError) as exc:
-        raise OnlineStoreError(
-            f"Sync refused: unreadable {paths.target_dir / 'run_results.json'}: {exc}"
-        ) from exc
+        verdict = publish_gate(current_results(paths))
+    except FeaturestoreError as exc:
+        raise OnlineStoreError(f"Sync refused, Redis untouched: {exc.message}", exit_code=1) from exc
     if not verdict.passed:
         raise OnlineStoreError("Sync refused, Redis untouched. " + verdict.explain(), exit_code=1)
     return verdict
@@ -614,11 +612,17 @@ def run_sync(
     batch_rows: int = BATCH_ROWS,
     on_plan: Callable[[SyncPlan], None] | None = None,
     on_progress: Progress | None = None,
+    gate: GateVerdict | None = None,
 ) -> SyncResult:
-    """One sync, end to end. Raises OnlineStoreError (with its exit code) on any failure."""
+    """One sync, end to end. Raises OnlineStoreError (with its exit code) on any failure.
+
+    `gate`: the verdict of the build this process just ran (`featurestore run`); else the newest build's."""
     started = time.perf_counter()
     paths = paths or ProjectPaths.discover()
-    check_gate(paths)  # before anything touches Redis
+    if gate is None:
+        check_gate(paths)  # before anything touches Redis
+    elif not gate.passed:
+        raise OnlineStoreError("Sync refused, Redis untouched. " + gate.explain(), exit_code=1)
     try:
         ttl = configured_ttl_days() if ttl_days is None else ttl_days
     except ValueError as exc:

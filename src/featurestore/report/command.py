@@ -2,7 +2,8 @@
 
 A plain function so the main app can register it with `app.command("report")(report_command)` without this
 module importing (or being imported by) `featurestore.cli`. Missing inputs give one readable line and exit
-code 2, never a traceback.
+code 2, never a traceback; when the newest dbt invocation wrote no results (it stopped early or was killed),
+the report is refused (exit 1) rather than drawn from an older run's results.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from featurestore.failures import expected_failures
+from featurestore.invocations import current_results
 from featurestore.paths import ProjectPaths
 from featurestore.report.data import ReportInputError
 from featurestore.report.render import build_report
@@ -24,6 +27,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+@expected_failures
 def report_command(
     out: Annotated[
         Path | None,
@@ -66,6 +70,8 @@ def report_command(
                 f"[red]{escape(str(exc))}[/] Or pass --out, --warehouse and --target-dir.", soft_wrap=True
             )
             raise typer.Exit(2) from exc
+        if warehouse is None and target_dir is None and (paths.target_dir / "run_results.json").is_file():
+            current_results(paths)  # refuses (exit 1) when the newest dbt invocation wrote no results
         out = out or paths.project_dir / DEFAULT_OUT
         warehouse = warehouse or paths.duckdb_path
         target_dir = target_dir or paths.target_dir
