@@ -9,6 +9,7 @@ credentials); 130 interrupted. Expected failures end in one line; `featurestore 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from rich.table import Table
 from featurestore import pipeline
 from featurestore.bench.command import bench_command
 from featurestore.dbt_invoke import target_of
-from featurestore.failures import FeaturestoreError, expected_failures
+from featurestore.failures import EXIT_INPUT, FeaturestoreError, expected_failures
 from featurestore.gate import GateVerdict, publish_gate
 from featurestore.generator import GeneratorConfig, generate
 from featurestore.generator.command import generate_command
@@ -32,6 +33,7 @@ from featurestore.report.command import report_command
 from featurestore.serving.command import serve_command
 from featurestore.run_results import RunResults
 from featurestore.warehouse import Warehouse
+from featurestore.writer_lock import WAIT_ENV, WAIT_HELP, writer_lock
 
 app = typer.Typer(
     help="Profile feature store: generate sample Gold data, build features with dbt, serve them from Redis.",
@@ -63,6 +65,10 @@ app.command("serve")(serve_command)
 app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project's local redis-server.")
 
 
+# dbt commands (and flags) that never open the warehouse: no writer lock
+READ_ONLY_DBT = {"parse", "ls", "list", "deps", "clean", "debug", "init", "--help", "-h", "--version"}
+
+
 @app.command(
     "dbt",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -71,10 +77,16 @@ app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project'
 def dbt_command(ctx: typer.Context) -> None:
     """Run dbt with the project's paths; the way to run Python models on the local `spark` target.
 
+    Commands that open the warehouse hold its writer lock (FS_LOCK_WAIT: seconds to wait for another writer).
     Example: featurestore dbt build --target spark
     """
     paths = ProjectPaths.discover()
-    invocation = run_dbt(ctx.args, paths, target=target_of(ctx.args))
+    target = target_of(ctx.args)
+    if set(ctx.args) & READ_ONLY_DBT or not ctx.args:
+        invocation = run_dbt(ctx.args, paths, target=target)
+    else:
+        with writer_lock(paths, target, wait=float(os.environ.get(WAIT_ENV) or 0)):
+            invocation = run_dbt(ctx.args, paths, target=target)
     if invocation.stop is not None:
         command = "dbt " + (ctx.args[0] if ctx.args else "")
         raise FeaturestoreError(invocation.stop.line(command), invocation.exit_code) from invocation.exception
@@ -90,12 +102,19 @@ def run_command(
     days: int = typer.Option(90, help="Days of events to generate when RAW_DATA_DIR holds no data."),
     seed: int = typer.Option(42, help="Seed of the generated sample data."),
     sync: bool = typer.Option(True, "--sync/--no-sync", help="Load the published features into Redis afterwards."),
+    wait: float = typer.Option(0.0, "--wait", metavar="SECONDS", min=0, envvar=WAIT_ENV, help=WAIT_HELP),
 ) -> None:
     """The main job: sample data if RAW_DATA_DIR is empty, `dbt build`, a summary, then `featurestore sync`.
 
+    Holds the warehouse's writer lock throughout: a second writer exits 2 at once (or waits, --wait).
     Redis: REDIS_URL, else a local redis-server under data/redis (started when needed).
     """
     paths = ProjectPaths.discover()
+    with writer_lock(paths, target, wait=wait):
+        _run(paths, target, full_refresh, profiles, days, seed, sync)
+
+
+def _run(paths: ProjectPaths, target: str, full_refresh: bool, profiles: int, days: int, seed: int, sync: bool) -> None:
     raw_dir = paths.raw_data_dir
     if not pipeline.has_gold_data(raw_dir):
         console.print(f"[bold]No Gold data in {raw_dir}[/]: generating {profiles:,} profiles x {days} days (seed {seed}).")
@@ -158,8 +177,7 @@ def training_set_command(
     try:
         report = build_training_set(labels, out, paths, date_column=date_column)
     except (PointInTimeError, FileNotFoundError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+        raise FeaturestoreError(str(exc), EXIT_INPUT) from exc
     console.print(
         f"Wrote {report.labels:,} label rows to {report.out} "
         f"({report.with_features:,} with features, {report.labels - report.with_features:,} without: "

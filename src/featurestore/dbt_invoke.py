@@ -84,4 +84,28 @@ def invoke_dbt(args: Sequence[str], paths: ProjectPaths | None = None, runner: A
         paths.spark_dir.mkdir(parents=True, exist_ok=True)
     logger.info("dbt %s", " ".join(args))
     with project_environment(paths):
-        return (runner or dbtRunner()).invoke(list(args))
+        try:
+            return (runner or dbtRunner()).invoke(list(args))
+        finally:
+            release_duckdb()
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after an invocation.
+
+    dbt-duckdb keeps one database instance per process for the next invocation; while it is open no other
+    process can open the file, not even to read it. So a process that ran dbt would block every reader (and
+    the next writer, after it has released the warehouse's writer lock) until it exits.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not installed (a Spark- or Databricks-only install)
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            try:
+                environment.close()
+            except Exception as exc:  # closing is best effort: the process exit releases the file anyway
+                logger.debug("closing dbt-duckdb's database failed: %s", exc)

@@ -85,8 +85,21 @@ def _contract(match: re.Match[str], text: str) -> Diagnosis:
 
 
 def _duckdb_lock(match: re.Match[str], _text: str) -> Diagnosis:
+    from pathlib import Path
+
+    from featurestore.writer_lock import current_writer
+
+    path = match.group("path")
+    writer = current_writer(Path(path))
+    if writer is not None:
+        return Diagnosis(
+            f"The warehouse {path} is being written by {writer.describe()}; DuckDB lets no other process open "
+            "it meanwhile",
+            "Retry when that run has finished (`featurestore run` holds it for its whole dbt build).",
+            EXIT_INPUT,
+        )
     return Diagnosis(
-        f"Another process has the DuckDB file {match.group('path')} open (DuckDB allows one writing process)",
+        f"Another process has the DuckDB file {path} open (DuckDB allows one writing process)",
         "Close it (a dbt run outside featurestore, a BI tool, a Python session), or wait for it, then rerun.",
         EXIT_INPUT,
     )
@@ -160,6 +173,14 @@ def as_featurestore_error(exc: BaseException) -> FeaturestoreError | None:
             return FeaturestoreError(found.line(), found.exit_code)
         return FeaturestoreError(f"DuckDB failed: {one_line(str(exc))}", EXIT_FAILED)
     return None
+
+
+def explain(exc: BaseException, doing: str, exit_code: int = EXIT_FAILED) -> tuple[str, int]:
+    """(one line, exit code) for an engine error met while `doing` something ("Cannot read the warehouse x")."""
+    found = diagnose(str(exc))
+    if found is not None:
+        return found.line(), found.exit_code
+    return f"{doing}: {one_line(str(exc))}", exit_code
 
 
 def report_failure(exc: FeaturestoreError) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from featurestore.dbt_invoke import invoke_dbt
+from featurestore.failures import explain
 from featurestore.paths import ProjectPaths
 
 logger = logging.getLogger(__name__)
@@ -32,11 +33,14 @@ def compile_point_in_time(requests_sql: str, date_column: str, paths: ProjectPat
     # the Redis sync's publish gate reads
     target_path = paths.target_dir / "point_in_time"
     result = invoke_dbt(
-        ["compile", "--quiet", "--target", target, "--target-path", str(target_path), "--inline", inline],
+        # silent: its errors come back as result.exception, explained in one line by the caller
+        ["--log-level", "none", "compile", "--quiet", "--target", target, "--target-path", str(target_path),
+         "--inline", inline],
         paths,
     )
     if not result.success:
-        raise PointInTimeError(f"dbt could not compile the point-in-time query: {result.exception}")
+        message, _code = explain(result.exception, "dbt could not compile the point-in-time query")
+        raise PointInTimeError(message)
     return str(result.result.results[0].node.compiled_code)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,3 +56,54 @@ def start_cli(harness: DbtHarness, *args: str, **env: str) -> "subprocess.Popen[
     """A `featurestore` child whose stdout (stderr merged) the caller reads line by line."""
     options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
     return subprocess.Popen(featurestore_argv(*args), cwd=PROJECT_DIR, env=cli_env(harness, **env), **options)
+
+
+class OutputWatcher:
+    """Reads a child's output on a thread (so the pipe never fills), keeps every line, and lets a test wait
+    for a line it cares about."""
+
+    def __init__(self, process: "subprocess.Popen[str]") -> None:
+        import threading
+
+        self.process = process
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 300) -> str:
+        """The first line (seen so far or later) matching `predicate`; AssertionError on exit or timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._changed:
+            while True:
+                for line in self.lines[seen:]:
+                    if predicate(line):
+                        return line
+                seen = len(self.lines)
+                if not self._thread.is_alive():
+                    raise AssertionError("the process ended before the expected line:\n" + self.text[-3000:])
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out waiting for a line:\n" + self.text[-3000:])
+                self._changed.wait(min(left, 1.0))
+
+    def finish(self, timeout: float = 600) -> int:
+        code = self.process.wait(timeout)
+        self._thread.join(timeout=30)
+        return code
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)

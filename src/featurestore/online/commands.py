@@ -23,6 +23,7 @@ from featurestore.gate import GateVerdict
 from featurestore.online import OnlineStoreError
 from featurestore.online.sync import SyncPlan, SyncResult, run_sync
 from featurestore.paths import ProjectPaths
+from featurestore.writer_lock import WAIT_ENV, WAIT_HELP, writer_lock
 
 console = Console()
 err_console = Console(stderr=True)
@@ -86,14 +87,21 @@ def sync_command(
     full: bool = typer.Option(False, "--full", help="Reload every live profile and remove every other key."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would change; write nothing."),
     batch_rows: int = typer.Option(8192, "--batch-rows", min=1, help="Profiles per pipelined batch."),
+    wait: float = typer.Option(0.0, "--wait", metavar="SECONDS", min=0, envvar=WAIT_ENV, help=WAIT_HELP),
 ) -> None:
     """Load the latest published features into Redis (REDIS_URL, else the local Redis), incrementally.
 
-    Refuses unless the newest dbt build passed its publish gate (and wrote its results).
+    Refuses unless the newest dbt build passed its publish gate (and wrote its results). Holds the
+    warehouse's writer lock (not with --dry-run): a second writer exits 2 at once, or waits (--wait).
 
     Each changed profile is replaced atomically; deleted and expired profiles are removed; meta moves last.
     """
-    run_sync_command(_paths(), full=full, dry_run=dry_run, batch_rows=batch_rows)
+    paths = _paths()
+    if dry_run:
+        run_sync_command(paths, full=full, dry_run=True, batch_rows=batch_rows)
+        return
+    with writer_lock(paths, "local", wait=wait):
+        run_sync_command(paths, full=full, dry_run=False, batch_rows=batch_rows)
 
 
 def run_sync_command(

@@ -38,7 +38,7 @@ import yaml
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
-from featurestore.failures import FeaturestoreError
+from featurestore.failures import FeaturestoreError, explain
 from featurestore.gate import GateVerdict, publish_gate
 from featurestore.invocations import current_results
 from featurestore.online import OnlineStoreError
@@ -158,7 +158,7 @@ class SyncSource:
             # not read_only: in a process that ran dbt, DuckDB refuses a second configuration of the file
             self.con = duckdb.connect(str(duckdb_path))
         except duckdb.Error as exc:
-            raise OnlineStoreError(f"Cannot open the warehouse {duckdb_path}: {exc}") from exc
+            raise OnlineStoreError(*explain(exc, f"Cannot open the warehouse {duckdb_path}")) from exc
 
     def close(self) -> None:
         self.con.close()

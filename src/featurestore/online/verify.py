@@ -20,6 +20,7 @@ from datetime import date
 
 import duckdb
 
+from featurestore.failures import explain
 from featurestore.online import OnlineStoreError
 from featurestore.online.client import OnlineStoreClient, open_redis, read_meta, redact, resolve_url
 from featurestore.online.layout import (
@@ -160,7 +161,7 @@ def run_verify(
                     ).fetchall()
                 ]
         except duckdb.Error as exc:
-            raise OnlineStoreError(f"Cannot read the warehouse {paths.duckdb_path}: {exc}") from exc
+            raise OnlineStoreError(*explain(exc, f"Cannot read the warehouse {paths.duckdb_path}")) from exc
 
         as_of_rows: dict[str, dict[str, object]] | None = None
         if has_as_of_view(paths):

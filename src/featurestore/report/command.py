@@ -18,6 +18,7 @@ from rich.markup import escape
 from featurestore.failures import expected_failures
 from featurestore.invocations import current_results
 from featurestore.paths import ProjectPaths
+from featurestore.writer_lock import WAIT_ENV, WAIT_HELP, writer_lock
 from featurestore.report.data import ReportInputError
 from featurestore.report.render import build_report
 
@@ -57,11 +58,16 @@ def report_command(
             file_okay=False,
         ),
     ] = None,
+    wait: Annotated[
+        float, typer.Option("--wait", metavar="SECONDS", min=0, envvar=WAIT_ENV, help=WAIT_HELP)
+    ] = 0.0,
 ) -> None:
     """Write a self-contained HTML page: run summary, tests, quarantine, per-feature history and drift.
 
-    Open the file in any browser; it needs no network access.
+    Open the file in any browser; it needs no network access. Holds the warehouse's writer lock while it
+    reads (a second writer exits 2 at once, or waits: --wait).
     """
+    check_current: ProjectPaths | None = None
     if out is None or warehouse is None or target_dir is None:
         try:
             paths = ProjectPaths.discover()
@@ -70,13 +76,16 @@ def report_command(
                 f"[red]{escape(str(exc))}[/] Or pass --out, --warehouse and --target-dir.", soft_wrap=True
             )
             raise typer.Exit(2) from exc
-        if warehouse is None and target_dir is None and (paths.target_dir / "run_results.json").is_file():
-            current_results(paths)  # refuses (exit 1) when the newest dbt invocation wrote no results
+        if warehouse is None and target_dir is None:
+            check_current = paths
         out = out or paths.project_dir / DEFAULT_OUT
         warehouse = warehouse or paths.duckdb_path
         target_dir = target_dir or paths.target_dir
     try:
-        written = build_report(warehouse, target_dir, out)
+        with writer_lock(None, warehouse=warehouse, wait=wait):
+            if check_current is not None and (check_current.target_dir / "run_results.json").is_file():
+                current_results(check_current)  # refuses (exit 1) when the newest invocation wrote no results
+            written = build_report(warehouse, target_dir, out)
     except ReportInputError as exc:
         err_console.print(f"[red]Cannot build the report:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc

@@ -1,0 +1,98 @@
+"""The warehouse's writer lock between real processes: refused at once with the holder named, queued with a
+wait, freed by the kernel when its holder is SIGKILLed, re-entrant within one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from featurestore.failures import EXIT_INPUT
+from featurestore.paths import ProjectPaths
+from featurestore.writer_lock import LockHeld, duckdb_lock_path, holder_path, writer_lock
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from featurestore.paths import ProjectPaths
+from featurestore.writer_lock import writer_lock
+with writer_lock(ProjectPaths(Path(sys.argv[1])), command="featurestore run (holder)"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ProjectPaths:
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
+    return ProjectPaths(tmp_path)
+
+
+@pytest.fixture
+def holder(paths: ProjectPaths) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the lock for 1.5 s."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(paths.project_dir), "1.5"], stdout=subprocess.PIPE, text=True,
+        env={**os.environ},
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "held"
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def test_a_second_writer_is_refused_at_once_naming_the_holder(
+    paths: ProjectPaths, holder: subprocess.Popen[str]
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(LockHeld) as refused:
+        with writer_lock(paths):
+            pass
+    assert time.monotonic() - started < 0.5
+    assert refused.value.exit_code == EXIT_INPUT
+    message = refused.value.message
+    assert f"PID {holder.pid}" in message and "featurestore run (holder)" in message
+    assert str(paths.duckdb_path) in message and "--wait" in message
+
+
+def test_a_waiting_writer_gets_the_lock_when_the_holder_ends(
+    paths: ProjectPaths, holder: subprocess.Popen[str]
+) -> None:
+    started = time.monotonic()
+    with writer_lock(paths, wait=30, command="featurestore sync"):
+        waited = time.monotonic() - started
+        record = json.loads(holder_path(duckdb_lock_path(paths.duckdb_path)).read_text())
+        assert record["pid"] == os.getpid() and record["command"] == "featurestore sync"
+    assert 1.0 < waited < 30  # the holder slept 1.5 s after taking it
+    assert not holder_path(duckdb_lock_path(paths.duckdb_path)).exists()
+
+
+def test_a_wait_that_runs_out_names_the_holder(paths: ProjectPaths, holder: subprocess.Popen[str]) -> None:
+    with pytest.raises(LockHeld, match=f"still being written by PID {holder.pid}.*after waiting 0.3 s"):
+        with writer_lock(paths, wait=0.3):
+            pass
+
+
+def test_a_killed_holder_leaves_no_stale_lock(paths: ProjectPaths, holder: subprocess.Popen[str]) -> None:
+    holder.kill()  # SIGKILL: no cleanup runs; its holder record stays behind
+    holder.wait()
+    assert holder_path(duckdb_lock_path(paths.duckdb_path)).exists()
+    with writer_lock(paths):  # the kernel released the lock with the process
+        record = json.loads(holder_path(duckdb_lock_path(paths.duckdb_path)).read_text())
+        assert record["pid"] == os.getpid()
+
+
+def test_nested_use_in_one_process_is_reentrant(paths: ProjectPaths) -> None:
+    with writer_lock(paths, command="featurestore run"):
+        with writer_lock(paths, command="featurestore sync"):
+            pass
+        record = json.loads(holder_path(duckdb_lock_path(paths.duckdb_path)).read_text())
+        assert record["command"] == "featurestore run"  # the outer holder stays recorded
+    assert not holder_path(duckdb_lock_path(paths.duckdb_path)).exists()
