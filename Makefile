@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test system-deps lint sqllint pytest docs clean lock bench-generator bench serve bench-serve
+.PHONY: help setup run test system-deps lint sqllint dbtlint pytest docs clean lock bench-generator bench serve bench-serve
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,10 +35,15 @@ system-deps: ## Install Debian's chromium and redis-server for two tests (when m
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
 	  echo "not installed: $$missing (the tests that need them will be skipped)"; }
 
-lint: sqllint ## Lint SQL with sqlfluff (dbt templater, in-memory DuckDB target).
+lint: sqllint dbtlint ## Lint SQL (sqlfluff, dbt templater) and the dbt metadata (dbt-score, docs/conventions.md).
 
 sqllint: setup
 	$(BIN)/sqlfluff lint models tests/dbt/*.sql --disable-progress-bar
+
+DBT_LINT_TARGET := target/dbt-score
+dbtlint: setup
+	DBT_TARGET_PATH=$(DBT_LINT_TARGET) DBT_LOG_PATH=$(DBT_LINT_TARGET)/logs $(BIN)/dbt parse --quiet --target lint
+	$(BIN)/dbt-score lint --manifest $(DBT_LINT_TARGET)/manifest.json
 
 pytest: setup
 	$(BIN)/python -m pytest

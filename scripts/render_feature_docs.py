@@ -66,6 +66,27 @@ def key(name: str, data_type: str, description: str, typed: bool) -> dict[str, o
     return column
 
 
+GRAIN = ("profile_id", "feature_date")
+
+
+def grain_test(model_name: str) -> dict[str, object]:
+    """The one-row-per-profile-and-date test of a feature-date model (its declared primary key, GRAIN)."""
+    return {"expect_compound_columns_to_be_unique": {
+        "name": f"{model_name.removeprefix('profile_')}_one_row_per_profile_and_feature_date",
+        "arguments": {"column_list": list(GRAIN)}}}
+
+
+def not_null_keys(columns: list[dict[str, object]], as_constraint: bool = False) -> list[dict[str, object]]:
+    """`columns` with the grain's columns declared not null: a data test, or a contract constraint (free)."""
+    for column in columns:
+        if column["name"] in GRAIN:
+            if as_constraint:
+                column["constraints"] = [{"type": "not_null"}]
+            else:
+                column["data_tests"] = ["not_null"]
+    return columns
+
+
 def category_models(features: list[Feature]) -> dict[str, object]:
     models = []
     for category in CATEGORIES:
@@ -77,10 +98,13 @@ def category_models(features: list[Feature]) -> dict[str, object]:
         model: dict[str, object] = {
             "name": f"features_{category}",
             "description": f"{MODEL_DESCRIPTIONS[category]} {{{{ doc('feature_mart_rows') }}}}",
-            "columns": columns,
+            "config": {"meta": {"primary_key": list(GRAIN)}},
+            "data_tests": [grain_test(f"features_{category}")],
+            "columns": not_null_keys(columns),
         }
         if category in ("affinity", "household_share"):
             model["config"] = {
+                **model["config"],  # type: ignore[dict-item]
                 "partition_by": "{{ none if target.type == 'duckdb' else ['feature_date'] }}",
                 "lookback_days": "{{ var('lookback_days') }}",
             }
@@ -95,8 +119,17 @@ def published_columns(features: list[Feature], typed: bool) -> list[dict[str, ob
         key("feature_contract_version", "string", "Feature contract version of the row (`v1`).", typed),
     ]
     columns += [feature_column(f, typed) for f in features]
-    columns += [key(name, kind, text, typed) for name, kind, text in ANCHORS]
+    # Anchors are stored like features (the candidate selects them from the lifecycle mart) but are not
+    # features: `computed_in` instead of `category` keeps them out of the quality statistics.
+    columns += [{**key(name, kind, text, typed), "config": {"meta": {"computed_in": "lifecycle"}}}
+                for name, kind, text in ANCHORS]
     columns.append(key("feature_date", "date", "{{ doc('col_feature_date') }}", typed))
+    return columns
+
+
+def latest_key(columns: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The latest view holds one row per live profile."""
+    columns[0]["data_tests"] = ["not_null", "unique"]
     return columns
 
 
@@ -134,10 +167,9 @@ def candidate_model(features: list[Feature]) -> dict[str, object]:
     return {
         "name": "profile_features_candidate",
         "description": "{{ doc('profile_features_candidate') }}",
+        "config": {"meta": {"primary_key": list(GRAIN)}},
         "data_tests": [
-            {"expect_compound_columns_to_be_unique": {
-                "name": "candidate_one_row_per_profile_and_feature_date",
-                "arguments": {"column_list": ["profile_id", "feature_date"]}}},
+            grain_test("candidate"),
             {"expect_table_row_count_to_be_between": {
                 "name": "candidate_is_not_empty_when_there_are_events",
                 "arguments": {"min_value": 1},
@@ -155,18 +187,20 @@ def published_models(features: list[Feature]) -> dict[str, object]:
             {
                 "name": "profile_features",
                 "description": "{{ doc('profile_features') }}",
-                "config": {"contract": {"enforced": True}},
-                "data_tests": [{"expect_compound_columns_to_be_unique": {
-                    "name": "published_one_row_per_profile_and_feature_date",
-                    "arguments": {"column_list": ["profile_id", "feature_date"]}}}],
-                "columns": published_columns(features, typed=True),
+                "config": {"contract": {"enforced": True}, "meta": {"primary_key": list(GRAIN)}},
+                # v1 keeps the relation name consumers know; a v2 would get profile_features_v2 beside it.
+                "latest_version": 1,
+                "versions": [{"v": 1, "defined_in": "profile_features", "config": {"alias": "profile_features"}}],
+                "data_tests": [grain_test("published")],
+                "columns": not_null_keys(published_columns(features, typed=True), as_constraint=True),
             },
             {
                 "name": "profile_features_latest",
                 "description": "{{ doc('profile_features_latest') }}",
+                "config": {"contract": {"enforced": True}, "meta": {"primary_key": ["profile_id"]}},
                 "columns": [
-                    *published_columns(features, typed=False),
-                    key("source_feature_date", "date", "Date of the stored feature-log row the values come from.", False),
+                    *latest_key(published_columns(features, typed=True)),
+                    key("source_feature_date", "date", "Date of the stored feature-log row the values come from.", True),
                 ],
             },
         ],

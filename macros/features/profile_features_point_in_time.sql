@@ -16,7 +16,7 @@
                    'lifecycle_stage', 'is_reactivated_7d', 'plan_tier'] -%}
 {%- set log = ref('profile_features') -%}
 {%- set profiles = ref('stg_gold__profiles') -%}
-{%- set columns = graph.nodes['model.featurestore.profile_features'].columns.keys() | list if execute else [] -%}
+{%- set columns = published_model_node().columns.keys() | list if execute else [] -%}
     with
 
     pit_pairs as (

@@ -3,12 +3,13 @@
   {name, data_type, category, drift} in contract order. Static project metadata, not warehouse contents.
 #}
 {% macro published_features() %}
-  {%- set node = graph.nodes.get('model.featurestore.profile_features') if execute else none -%}
+  {%- set node = published_model_node() -%}
   {%- if node is none -%}{{ return([]) }}{%- endif -%}
   {%- set features = [] -%}
   {%- for column in node.columns.values() if column.meta.get('category') -%}
     {%- do features.append({
       'name': column.name, 'data_type': column.data_type, 'category': column.meta['category'],
+      'window': column.meta.get('window'),
       'drift': column.meta.get('drift', {}),
     }) -%}
   {%- endfor -%}

@@ -10,10 +10,10 @@
   The feature log's change set: (profile, feature_date) for every date on which one of the profile's stored
   feature values can change. Only these rows are computed and published; "as of D" reads the latest row <= D
   (see the `profile_features_as_of` macro). A value can change on D only when
-    - the profile played or engaged on D - k for a window edge k in (0, 7, 28, 90): the event enters the
-      windows on D and leaves the 7/28/90-day windows on D + 7, D + 28, D + 90 (the 1-day window needs no row on
-      D + 1: a read as of a date after the row's date knows that day had no activity);
-    - another profile of the household played on D - k, k in (0, 28): household features are 28-day;
+    - the profile played or engaged on D - k for a window edge k (today 0, 7, 28, 90): the event enters the
+      windows on D and leaves the 7/28/90-day windows on D + 7, D + 28, D + 90. The edges come from the windows
+      of the cataloged features (`change_set_window_edges`), so a new window length cannot be forgotten;
+    - another profile of the household played on D - k for an edge k of the household features (0, 28);
     - a profile of the household was created or deleted on D (membership), or D is the first date of history.
   Day counts (tenure, days since last play, lifecycle stage, ...) are derived from stored anchor dates at read
   time, so they do not force daily rows for every profile. Dormant profiles therefore cost nothing per day.
@@ -48,20 +48,19 @@ activity as (
     {%- if as_of is not none %}
     where
         event_date <= {{ as_of }}
-        and event_date >= {{ add_days(window_start, -90) }}
+        and event_date >= {{ add_days(window_start, -(change_set_window_edges() | max)) }}
     {%- endif %}
 
 ),
 
 window_edges as (
 
-    select 0 as days_after
-    union all
-    select 7 as days_after
-    union all
-    select 28 as days_after
-    union all
-    select 90 as days_after
+    {%- for days_after in change_set_window_edges() %}
+        select {{ days_after }} as days_after
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 
@@ -87,7 +86,7 @@ household_activity_changes as (
         on actor.account_id = member.account_id
             and actor.profile_id != member.profile_id
     cross join window_edges
-    where window_edges.days_after in (0, 28)
+    where window_edges.days_after in ({{ change_set_window_edges(['household_share']) | join(', ') }})
 
 ),
 

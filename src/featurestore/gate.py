@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from featurestore.run_results import RunResults
 
-PUBLISHED_MODEL = "model.featurestore.profile_features"
+# The published contract the sync serves: profile_features v1 (relation `profile_features`; docs/conventions.md).
+PUBLISHED_MODEL = "model.featurestore.profile_features.v1"
 FAILED = {"error", "fail", "runtime error"}
 
 

@@ -188,7 +188,7 @@ def _write_warehouse(path: Path, *, with_history: bool = True) -> None:
 def _write_run_results(target_dir: Path) -> None:
     target_dir.mkdir(parents=True, exist_ok=True)
     results = [
-        {"unique_id": "model.featurestore.profile_features", "status": "success", "message": "OK"},
+        {"unique_id": "model.featurestore.profile_features.v1", "status": "success", "message": "OK"},
         {"unique_id": "model.featurestore.dq_feature_quality_history", "status": "success", "message": "OK"},
         {"unique_id": "seed.featurestore.feature_catalog", "status": "success", "message": "INSERT 62"},
         {

@@ -30,7 +30,7 @@ def write_results(target: Path, invocation_id: str, at: datetime) -> None:
                 "metadata": {"invocation_id": invocation_id, "generated_at": iso(at)},
                 "args": {"which": "build", "target": "local"},
                 "elapsed_time": 1.0,
-                "results": [{"unique_id": "model.featurestore.profile_features", "status": "success"}],
+                "results": [{"unique_id": "model.featurestore.profile_features.v1", "status": "success"}],
             }
         )
     )

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 
+from featurestore.gate import PUBLISHED_MODEL
 from featurestore.online.layout import ANCHOR_CATEGORY, ANCHOR_DATES, FieldSpec, Layout
 
 FEATURES_TABLE = "main_marts.profile_features"
 PROFILES_TABLE = "main_staging.stg_gold__profiles"
-PUBLISHED_MODEL = "model.featurestore.profile_features"
 
 _SQL_TYPES = {"int": "integer", "double": "double", "boolean": "boolean", "string": "varchar", "date": "date"}
 _STRINGS = {
