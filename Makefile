@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test system-deps lint sqllint dbtlint pytest docs clean lock bench-generator bench serve bench-serve
+.PHONY: help setup run test system-deps lint sqllint dbtlint pytest docs wheel clean lock bench-generator bench serve bench-serve
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,11 @@ pytest: setup
 
 docs: setup ## Build the dbt docs site (feature catalog and lineage) into target/.
 	$(BIN)/featurestore dbt docs generate
+
+wheel: setup ## Build this project's wheel into dist/ (what the Python models install on Databricks: docs/databricks.md).
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist .
+	@rm -rf build
+	@ls dist/featurestore-*.whl
 
 lock: setup ## Re-pin requirements.lock from the current .venv.
 	@{ echo '# Full pinned dependency set (pip freeze of a working install). Regenerate with `make lock`.'; \

@@ -76,15 +76,23 @@ def grain_test(model_name: str) -> dict[str, object]:
         "arguments": {"column_list": list(GRAIN)}}}
 
 
-def not_null_keys(columns: list[dict[str, object]], as_constraint: bool = False) -> list[dict[str, object]]:
-    """`columns` with the grain's columns declared not null: a data test, or a contract constraint (free)."""
+def not_null_keys(columns: list[dict[str, object]]) -> list[dict[str, object]]:
+    """`columns` with a not_null test on each of the grain's columns."""
     for column in columns:
         if column["name"] in GRAIN:
-            if as_constraint:
-                column["constraints"] = [{"type": "not_null"}]
-            else:
-                column["data_tests"] = ["not_null"]
+            column["data_tests"] = ["not_null"]
     return columns
+
+
+# Databricks only: the Unity Catalog feature-table key, so Feature Engineering's FeatureLookup reads
+# profile_features point in time (timestamp_lookup_key; docs/databricks.md). A primary key needs NOT NULL columns;
+# as contract constraints, dbt-databricks adds them on create and keeps them on incremental runs.
+FEATURE_TABLE_KEY = (
+    "{{ [{'type': 'not_null', 'columns': ['profile_id', 'feature_date']},"
+    " {'type': 'custom', 'name': 'profile_features_pk',"
+    " 'expression': 'primary key (profile_id, feature_date timeseries)'}]"
+    " if target.type == 'databricks' else [] }}"
+)
 
 
 def category_models(features: list[Feature]) -> dict[str, object]:
@@ -102,12 +110,8 @@ def category_models(features: list[Feature]) -> dict[str, object]:
             "data_tests": [grain_test(f"features_{category}")],
             "columns": not_null_keys(columns),
         }
-        if category in ("affinity", "household_share"):
-            model["config"] = {
-                **model["config"],  # type: ignore[dict-item]
-                "partition_by": "{{ none if target.type == 'duckdb' else ['feature_date'] }}",
-                "lookback_days": "{{ var('lookback_days') }}",
-            }
+        if category in ("affinity", "household_share"):  # Python models: their configs (dbt_project.yml has the rest)
+            model["config"] = {**model["config"], "lookback_days": "{{ var('lookback_days') }}"}  # type: ignore[dict-item]
         models.append(model)
     return {"version": 2, "models": models}
 
@@ -191,8 +195,9 @@ def published_models(features: list[Feature]) -> dict[str, object]:
                 # v1 keeps the relation name consumers know; a v2 would get profile_features_v2 beside it.
                 "latest_version": 1,
                 "versions": [{"v": 1, "defined_in": "profile_features", "config": {"alias": "profile_features"}}],
+                "constraints": FEATURE_TABLE_KEY,
                 "data_tests": [grain_test("published")],
-                "columns": not_null_keys(published_columns(features, typed=True), as_constraint=True),
+                "columns": not_null_keys(published_columns(features, typed=True)),
             },
             {
                 "name": "profile_features_latest",
