@@ -171,7 +171,8 @@ def training_set_command(
 
     Uses only data up to each label date (no leakage). Labels of profiles unknown or not live on their date
     keep their row with empty features. Reads the `local` warehouse (DUCKDB_PATH); on Spark/Databricks use the
-    `profile_features_point_in_time` macro in a dbt model instead.
+    `profile_features_point_in_time` macro in a dbt model instead, or on Databricks Feature Engineering's
+    FeatureLookup (docs/databricks.md).
     """
     paths = ProjectPaths.discover()
     try:
