@@ -37,3 +37,13 @@
     )
   end
 {%- endmacro %}
+
+{#
+  The latest event_ts a run accepts as real: the run's start (UTC) plus one day for clock skew. A later event is
+  an upstream clock bug, quarantined as bad_timestamp: kept, it would become the newest valid event date, every
+  incremental cutoff would jump past all real dates, and later runs would skip new events without a trace.
+  Fixed per run (run_started_at), so every model of a run and every engine draw the same line.
+#}
+{% macro latest_plausible_event_ts() -%}
+  cast('{{ (run_started_at + modules.datetime.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+{%- endmacro %}

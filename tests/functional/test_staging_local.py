@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from featurestore.generator import append_day
 from tests.functional import staging_cases as cases
+from tests.functional.conftest import copy_state
 from tests.support.dbt import DbtHarness
 from tests.support.gold import write_gold, write_table
 
@@ -77,3 +82,32 @@ def test_missing_table_folder_is_a_clear_error(local_project: DbtHarness) -> Non
     outcome = local_project.build()
     assert not outcome.success
     assert "Gold source table 'content' has no Parquet files" in outcome.text
+
+
+def test_an_event_from_the_future_is_quarantined_and_later_days_still_load(
+    small_published: DbtHarness, tmp_path: Path
+) -> None:
+    """Regression: one valid-looking event dated 9999 (an upstream clock bug) used to become the newest event
+    date, so every later incremental run read only events from 9999 on and skipped new days silently."""
+    harness = copy_state(small_published, tmp_path)
+    profile_id, content_id = harness.query(
+        "select profile_id, content_id from main_staging.stg_gold__viewing_events limit 1")[0]
+    future = datetime(9999, 12, 30, 12, tzinfo=timezone.utc)
+    write_table(harness.raw_dir, "viewing_events", [{
+        "event_id": "from-the-future", "profile_id": profile_id, "content_id": content_id, "event_ts": future,
+        "watch_seconds": 600, "device_type": "tv", "ingested_at": future,
+    }], file_name="event_date=9999-12-30/part-future.parquet")
+    outcome = harness.build()
+    assert outcome.success, outcome.text
+    assert harness.query("select quarantine_reason from main_staging.stg_gold__quarantined_events "
+                         "where event_id = 'from-the-future'") == [("bad_timestamp",)]
+    newest = harness.query("select max(event_date) from main_staging.stg_gold__viewing_events")[0][0]
+
+    append_day(harness.raw_dir)
+    outcome = harness.build()
+    assert outcome.success, outcome.text
+    next_day = newest + timedelta(days=1)
+    loaded = harness.query("select count(*) from main_staging.stg_gold__viewing_events "
+                           f"where event_date = cast('{next_day}' as date)")[0][0]
+    assert loaded > 0
+    assert harness.query("select max(feature_date) from main_marts.profile_features")[0][0] == next_day

@@ -79,7 +79,9 @@ classified as (
                 or nullif(trim(ranked.profile_id), '') is null then 'missing_key'
             when profiles.profile_id is null then 'unknown_profile'
             when content.content_id is null and coalesce(event_types.needs_content, true) then 'unknown_content'
-            when ranked.event_ts is null or ranked.event_ts > ranked.ingested_at then 'bad_timestamp'
+            when ranked.event_ts is null
+                or ranked.event_ts > ranked.ingested_at
+                or ranked.event_ts > {{ latest_plausible_event_ts() }} then 'bad_timestamp'
             when event_types.event_type is null then 'bad_event_type'
             when ranked.event_ts > profiles.deleted_at then 'deleted_profile'
         end as quarantine_reason,

@@ -74,7 +74,9 @@ classified as (
             when ranked.watch_seconds is null
                 or ranked.watch_seconds < 0
                 or ranked.watch_seconds > 86400 then 'bad_duration'
-            when ranked.event_ts is null or ranked.event_ts > ranked.ingested_at then 'bad_timestamp'
+            when ranked.event_ts is null
+                or ranked.event_ts > ranked.ingested_at
+                or ranked.event_ts > {{ latest_plausible_event_ts() }} then 'bad_timestamp'
             when ranked.event_ts > profiles.deleted_at then 'deleted_profile'
         end as quarantine_reason,
         '{{ invocation_id }}' as run_id,
