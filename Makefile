@@ -48,8 +48,9 @@ dbtlint: setup
 pytest: setup
 	$(BIN)/python -m pytest
 
-docs: setup ## Build the dbt docs site (feature catalog and lineage) into target/.
-	$(BIN)/featurestore dbt docs generate
+DOCS_ARGS ?=
+docs: setup ## Build the dbt docs site (feature catalog, lineage) and serve it on :8080 (DOCS_ARGS=--no-serve). docs/lineage.md
+	$(BIN)/featurestore docs $(DOCS_ARGS)
 
 wheel: setup ## Build this project's wheel into dist/ (what the Python models install on Databricks: docs/databricks.md).
 	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist .

@@ -21,6 +21,7 @@ from rich.table import Table
 from featurestore import pipeline
 from featurestore.bench.command import bench_command
 from featurestore.dbt_invoke import target_of
+from featurestore.docs_site import docs_command
 from featurestore.failures import EXIT_INPUT, FeaturestoreError, expected_failures
 from featurestore.gate import GateVerdict, publish_gate
 from featurestore.generator import GeneratorConfig, generate
@@ -62,6 +63,7 @@ app.command("get")(get_command)
 app.command("verify")(verify_command)
 app.command("bench")(bench_command)
 app.command("serve")(serve_command)
+app.command("docs")(docs_command)
 app.add_typer(redis_app, name="redis", help="Start, stop or inspect the project's local redis-server.")
 
 

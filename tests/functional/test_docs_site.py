@@ -1,0 +1,194 @@
+"""`featurestore docs`: the dbt docs site built from a real warehouse, served, and looked at in a browser.
+
+The browser test drives headless Chromium through the DevTools protocol (tests/support/chromium.py): it opens
+the `profile_features` page, reads the feature catalog off it, clicks the lineage-graph button, expands it to
+full screen, and asks the page's cytoscape instance (the canvas the site draws the graph on) which nodes it
+drew and where. Expected names come from the project's YAML as a reader sees it, not from the docs code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.functional.conftest import copy_state
+from tests.support.chromium import CHROMIUM, Browser
+from tests.support.cli import run_cli, start_cli
+from tests.support.dbt import PROJECT_DIR, DbtHarness
+
+# Upstream of the published table: its candidate, the six category marts behind the candidate, and the Gold
+# sources far upstream; downstream: the four exposures of models/marts/_marts__exposures.yml.
+UPSTREAM_MODELS = {
+    "profile_features_candidate",
+    "features_watch_behavior",
+    "features_content_consumption",
+    "features_engagement_quality",
+    "features_affinity",
+    "features_lifecycle",
+    "features_household_share",
+    "int_profile_feature_dates",
+}
+EXPOSURES = {"crm_targeting", "ml_training_sets", "online_store_sync", "bi_feature_health"}
+# One catalog row (seeds/reference/feature_catalog.csv) as the docs page must show it.
+FEATURE, FEATURE_DEFINITION, FEATURE_WINDOW = "watch_minutes_7d", "Watch minutes in the 7 days ending on D", "7d"
+
+URL_LINE = re.compile(r"Serving the docs at (http://\S+/)")
+
+
+@dataclass
+class ServedSite:
+    url: str
+    target_dir: Path  # where the site was built
+    build_target_dir: Path  # the dbt build's artefacts, which the docs build must leave alone
+    process: subprocess.Popen[str]
+    output: list[str]
+
+
+@pytest.fixture
+def served_site(small_published: DbtHarness, tmp_path: Path) -> Iterator[ServedSite]:
+    """`featurestore docs --port 0` over a copy of the shared published build, until the test ends."""
+    state = copy_state(small_published, tmp_path / "state")
+    process = start_cli(state, "docs", "--port", "0")
+    output: list[str] = []
+    try:
+        assert process.stdout is not None
+        url = None
+        for line in process.stdout:  # dbt's log lines, then the URL once the site is built and the port bound
+            output.append(line)
+            if match := URL_LINE.search(line):
+                url = match.group(1)
+                break
+        assert url is not None, "".join(output)
+        yield ServedSite(url, state.root / "target" / "docs", state.root / "target", process, output)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _profile_features_id(manifest: dict) -> str:
+    """The unique id of the (latest version of the) profile_features model in dbt's manifest."""
+    found = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] == "profile_features"]
+    latest = [n for n in found if n.get("version") in (None, n.get("latest_version"))]
+    assert len(latest) == 1, [n["unique_id"] for n in found]
+    return latest[0]["unique_id"]
+
+
+# What the page's cytoscape instance (`window.graph`, dbt-docs' graph-viz directive) holds: every element it
+# shows, with its on-canvas box, and the canvas size (a node is drawn when its box lies on the canvas).
+DRAWN_NODES = """(() => {
+  const cy = window.graph;
+  if (!cy || cy.nodes().length === 0) return null;
+  const width = cy.width(), height = cy.height();
+  return {
+    width, height,
+    nodes: cy.nodes().filter(n => n.visible()).map(n => {
+      const b = n.renderedBoundingBox();
+      return {id: n.id(), name: n.data('name'), type: n.data('resource_type'),
+              x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2};
+    }),
+    edges: cy.edges().filter(e => e.visible()).map(e => [e.source().data('name'), e.target().data('name')]),
+  };
+})()"""
+
+
+def _settled_graph(page: Browser) -> dict:
+    """The drawn graph once it shows exposures and stops moving (the site fits it to the canvas after layout)."""
+    previous = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        drawn = page.wait_for(
+            f"(() => {{ const d = {DRAWN_NODES}; return d && d.nodes.some(n => n.type === 'exposure') ? d : null; }})()",
+            what="exposures in the lineage graph",
+        )
+        if drawn == previous:
+            return drawn
+        previous = drawn
+        time.sleep(0.5)
+    raise AssertionError("the lineage graph kept moving for 30 s")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium; `make test` does)")
+def test_docs_site_shows_the_catalog_and_the_lineage_of_profile_features(served_site: ServedSite, tmp_path: Path) -> None:
+    build_results = json.loads((served_site.build_target_dir / "run_results.json").read_text())
+    assert build_results["args"]["which"] == "build", "the last build's results are still those of the build"
+    manifest = json.loads((served_site.target_dir / "manifest.json").read_text())
+    catalog = json.loads((served_site.target_dir / "catalog.json").read_text())
+    model_id = _profile_features_id(manifest)
+    assert model_id in catalog["nodes"], "the catalog (column types) was read from the warehouse"
+
+    with Browser(tmp_path / "chromium-profile") as page:
+        page.navigate(f"{served_site.url}#!/model/{model_id}")
+        # the model page: its title, then the columns table with the catalog rendered from the feature catalog
+        page.wait_for("document.body.innerText.includes('profile_features') && "
+                      f"document.body.innerText.includes({json.dumps(FEATURE)})", what="the profile_features page")
+        text = page.wait_for(f"document.body.innerText.includes({json.dumps(FEATURE_DEFINITION)}) "
+                             "&& document.body.innerText", what="the feature's definition on the page")
+        assert re.search(rf"window\W+{FEATURE_WINDOW}\b", text), "the feature's window is shown"
+        assert "watch_behavior" in text and "0 when no plays" in text  # its category and NULL rule
+
+        # the lineage graph: the launcher button opens the sidebar graph, "View Fullscreen" the whole lineage
+        page.click_selector(".launcher-btn a")
+        page.wait_for("window.graph && window.graph.nodes().length > 0", what="the sidebar lineage graph")
+        page.click_selector("a[data-large]")
+        page.wait_for("document.querySelector('.launcher[data-launcher=fullscreen]') !== null",
+                      what="the full-screen lineage graph")
+        drawn = _settled_graph(page)
+        page.call("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)  # no tooltip over the graph
+        page.screenshot(tmp_path / "docs-lineage.png")
+
+    shown = {node["name"]: node for node in drawn["nodes"]}
+    missing = (UPSTREAM_MODELS | EXPOSURES | {"profile_features"}) - set(shown)
+    assert not missing, f"not in the lineage graph: {sorted(missing)}; drawn: {sorted(shown)}"
+    assert {n["name"] for n in drawn["nodes"] if n["type"] == "exposure"} == EXPOSURES
+    assert any(n["type"] == "source" for n in drawn["nodes"]), "the Gold sources are drawn upstream"
+    for name in UPSTREAM_MODELS | EXPOSURES:  # on the canvas, not merely in the graph
+        node = shown[name]
+        assert node["x2"] > 0 and node["y2"] > 0 and node["x1"] < drawn["width"] and node["y1"] < drawn["height"], node
+    edges = {tuple(edge) for edge in drawn["edges"]}
+    assert ("profile_features_candidate", "profile_features") in edges
+    assert {("profile_features", e) for e in ("ml_training_sets", "online_store_sync")} <= edges
+
+    screenshot = tmp_path / "docs-lineage.png"
+    assert screenshot.stat().st_size > 20_000
+    keep = PROJECT_DIR / "reports" / "docs-lineage.png"
+    keep.parent.mkdir(exist_ok=True)
+    shutil.copyfile(screenshot, keep)
+
+    served_site.process.send_signal(signal.SIGINT)  # Ctrl-C is the way to stop the server: exit 0
+    assert served_site.process.wait(timeout=30) == 0, "".join(served_site.output)
+
+
+def test_docs_without_a_built_warehouse_is_refused_in_one_line(tmp_path: Path) -> None:
+    empty = DbtHarness(tmp_path / "never-built")
+    done = run_cli(empty, "docs", "--no-serve", timeout=120)
+    assert done.returncode == 2, done.output
+    assert done.error_lines == [line for line in done.output.splitlines() if line.strip()], done.output
+    assert str(empty.duckdb_path) in done.output and "make run" in done.output
+    assert "Traceback" not in done.output
+    assert not empty.duckdb_path.exists(), "refusing must not create an empty warehouse"
+
+
+def test_docs_on_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli(DbtHarness(tmp_path / "never-built"), "docs", "--port", str(port), timeout=120)
+    assert done.returncode == 2, done.output
+    assert len(done.error_lines) == 1 and "Traceback" not in done.output, done.output
+    assert f"127.0.0.1:{port}" in done.output and "--port" in done.output
