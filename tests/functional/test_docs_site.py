@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
 from tests.functional.conftest import copy_state
 from tests.support.chromium import CHROMIUM, Browser
-from tests.support.cli import run_cli, start_cli
+from tests.support.cli import start_cli
 from tests.support.dbt import PROJECT_DIR, DbtHarness
 
 # Upstream of the published table: its candidate, the six category marts behind the candidate, and the Gold
@@ -106,6 +107,22 @@ DRAWN_NODES = """(() => {
 })()"""
 
 
+def _reachable(edges: set[tuple[str, str]], start: str, backwards: bool = False) -> set[str]:
+    """Names reachable from `start` along the edges (against their direction when `backwards`)."""
+    step: dict[str, set[str]] = {}
+    for source, target in edges:
+        frm, to = (target, source) if backwards else (source, target)
+        step.setdefault(frm, set()).add(to)
+    seen: set[str] = set()
+    frontier = [start]
+    while frontier:
+        for name in step.get(frontier.pop(), ()):
+            if name not in seen:
+                seen.add(name)
+                frontier.append(name)
+    return seen
+
+
 def _settled_graph(page: Browser) -> dict:
     """The drawn graph once it shows exposures and stops moving (the site fits it to the canvas after layout)."""
     previous = None
@@ -161,7 +178,10 @@ def test_docs_site_shows_the_catalog_and_the_lineage_of_profile_features(served_
         assert node["x2"] > 0 and node["y2"] > 0 and node["x1"] < drawn["width"] and node["y1"] < drawn["height"], node
     edges = {tuple(edge) for edge in drawn["edges"]}
     assert ("profile_features_candidate", "profile_features") in edges
-    assert {("profile_features", e) for e in ("ml_training_sets", "online_store_sync")} <= edges
+    # drawn as lineage, not just as boxes: each upstream model leads to profile_features, which leads to each
+    # exposure, along the edges on the canvas
+    assert _reachable(edges, "profile_features", backwards=True) >= UPSTREAM_MODELS
+    assert _reachable(edges, "profile_features") >= EXPOSURES
 
     screenshot = tmp_path / "docs-lineage.png"
     assert screenshot.stat().st_size > 20_000
@@ -173,13 +193,21 @@ def test_docs_site_shows_the_catalog_and_the_lineage_of_profile_features(served_
     assert served_site.process.wait(timeout=30) == 0, "".join(served_site.output)
 
 
+def _docs_in_process(harness: DbtHarness, *args: str) -> Result:
+    """`featurestore docs ...` in this process (the refusals happen before dbt or a server starts)."""
+    from featurestore.cli import app
+
+    return CliRunner().invoke(app, ["docs", *args], env={**harness._env(), "COLUMNS": "240"})
+
+
 def test_docs_without_a_built_warehouse_is_refused_in_one_line(tmp_path: Path) -> None:
     empty = DbtHarness(tmp_path / "never-built")
-    done = run_cli(empty, "docs", "--no-serve", timeout=120)
-    assert done.returncode == 2, done.output
-    assert done.error_lines == [line for line in done.output.splitlines() if line.strip()], done.output
-    assert str(empty.duckdb_path) in done.output and "make run" in done.output
-    assert "Traceback" not in done.output
+    result = _docs_in_process(empty, "--no-serve")
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: No warehouse at"), result.output
+    assert str(empty.duckdb_path) in lines[0] and "make run" in lines[0]
+    assert isinstance(result.exception, SystemExit)  # the exit code, not an exception with a traceback
     assert not empty.duckdb_path.exists(), "refusing must not create an empty warehouse"
 
 
@@ -188,7 +216,9 @@ def test_docs_on_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = run_cli(DbtHarness(tmp_path / "never-built"), "docs", "--port", str(port), timeout=120)
-    assert done.returncode == 2, done.output
-    assert len(done.error_lines) == 1 and "Traceback" not in done.output, done.output
-    assert f"127.0.0.1:{port}" in done.output and "--port" in done.output
+        result = _docs_in_process(DbtHarness(tmp_path / "never-built"), "--port", str(port))
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert f"127.0.0.1:{port}" in lines[0] and "in use" in lines[0] and "--port" in lines[0]
+    assert isinstance(result.exception, SystemExit)
