@@ -110,10 +110,12 @@ def test_table_properties(databricks: dict[str, Any]) -> None:
     }
 
 
-def test_published_tables_are_granted_to_the_consumer_groups(databricks: dict[str, Any]) -> None:
-    for name in ("profile_features", "profile_features_latest"):
-        assert databricks[name]["config"]["grants"] == {"select": CONSUMER_GROUPS}, name
-    assert databricks["features_lifecycle"]["config"]["grants"] == {}
+def test_public_models_are_granted_to_the_consumer_groups(databricks: dict[str, Any]) -> None:
+    public = {name for name, node in databricks.items() if node["access"] == "public"}
+    assert {"profile_features", "profile_features_latest", "dq_feature_quality_history"} <= public
+    for name, node in databricks.items():
+        expected = {"select": CONSUMER_GROUPS} if name in public else {}
+        assert node["config"]["grants"] == expected, name
 
 
 def test_profile_features_is_a_unity_catalog_feature_table(databricks: dict[str, Any]) -> None:
