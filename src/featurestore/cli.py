@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from featurestore import pipeline
+from featurestore import daily, pipeline
 from featurestore.bench.command import bench_command
 from featurestore.dbt_invoke import target_of
 from featurestore.docs_site import docs_command
@@ -151,6 +151,94 @@ def _run(paths: ProjectPaths, target: str, full_refresh: bool, profiles: int, da
         console.print("Loading the published features into Redis …")
         run_sync_command(paths, full=False, dry_run=False, batch_rows=8192, gate=verdict)
     console.print("Next: `.venv/bin/featurestore report` writes reports/quality.html.")
+
+
+@app.command("daily")
+@expected_failures
+def daily_command(
+    target: str = typer.Option(
+        "local", "--target", "-t", envvar="DBT_TARGET", help="dbt target: local, spark or databricks."
+    ),
+    as_of_date: datetime | None = typer.Option(
+        None, "--as-of-date", formats=["%Y-%m-%d"],
+        help="Last feature date to build (dbt var as_of_date); default the newest event date.",
+    ),
+    backfill_from: datetime | None = typer.Option(
+        None, "--backfill-from", formats=["%Y-%m-%d"],
+        help="Rebuild every date from this one (widens dbt var lookback_days), then sync every profile.",
+    ),
+    backfill_to: datetime | None = typer.Option(
+        None, "--backfill-to", formats=["%Y-%m-%d"],
+        help="Last date of the backfill (default: the newest event date).",
+    ),
+    lookback_days: int | None = typer.Option(
+        None, "--lookback-days", min=0,
+        help="Days behind the newest built date to re-process (dbt var lookback_days).",
+    ),
+    full_refresh: bool = typer.Option(
+        False, "--full-refresh", help="Rebuild every incremental model from scratch."
+    ),
+    only: daily.Stage | None = typer.Option(
+        None, "--only", help="Run this stage alone (the bundle runs one per task)."
+    ),
+    report_out: Path | None = typer.Option(None, "--report-out", dir_okay=False, help="Quality report file.",
+                                           show_default="reports/quality.html"),
+    wait: float = typer.Option(0.0, "--wait", metavar="SECONDS", min=0, envvar=WAIT_ENV, help=WAIT_HELP),
+) -> None:
+    """The scheduled job: `dbt build` (publish gate included), the Redis sync, the quality report.
+
+    A stage runs only after the previous one succeeded; the writer lock is held throughout. Exit codes:
+    0 done; 2 nothing ran (bad options, another writer); 10 build failed; 11 publish gate refused;
+    12 sync failed; 13 report failed (docs/scheduling.md).
+    """
+    options = daily.DailyOptions(
+        target=target,
+        as_of_date=as_of_date.date() if as_of_date else None,
+        backfill_from=backfill_from.date() if backfill_from else None,
+        backfill_to=backfill_to.date() if backfill_to else None,
+        lookback_days=lookback_days,
+        full_refresh=full_refresh,
+        only=only,
+        report_out=report_out,
+    )
+    daily.check_options(options)
+    paths = ProjectPaths.discover()
+    run = daily.DailyRun()
+    try:
+        with writer_lock(paths, target, wait=wait):
+            _daily(paths, options, run)
+    except daily.StageFailed as failed:
+        run.add(failed.stage, f"failed, exit {failed.exit_code}")
+        console.print(run.summary(options), highlight=False, soft_wrap=True)
+        raise
+    console.print(run.summary(options), highlight=False, soft_wrap=True)
+
+
+def _daily(paths: ProjectPaths, options: daily.DailyOptions, run: daily.DailyRun) -> None:
+    verdict: GateVerdict | None = None
+    if daily.Stage.build in options.stages:
+        console.print(f"[bold]daily: build[/] on target {options.target} …")
+        verdict, detail = daily.run_build(
+            paths, options, lambda results: print_summary(paths, results, options.target)
+        )
+        run.add(daily.Stage.build, "ok", detail)
+    if daily.Stage.sync in options.stages:
+        full = options.backfill_from is not None or options.full_refresh
+        console.print("[bold]daily: sync[/] " + ("(every profile) …" if full else "…"))
+        try:
+            run_sync_command(paths, full=full, dry_run=False, batch_rows=8192, gate=verdict)
+        except typer.Exit as stopped:  # the sync printed its one-line error
+            if stopped.exit_code in (0, 130):
+                raise
+            run.add(daily.Stage.sync, f"failed, exit {daily.EXIT_SYNC_FAILED}")
+            console.print(run.summary(options), highlight=False, soft_wrap=True)
+            raise typer.Exit(daily.EXIT_SYNC_FAILED) from None
+        run.add(daily.Stage.sync, "ok")
+    if daily.Stage.report in options.stages:
+        console.print("[bold]daily: report[/] …")
+        out = options.report_out or paths.project_dir / "reports" / "quality.html"
+        written = daily.run_report(paths, out)
+        run.add(daily.Stage.report, "ok", str(written))
 
 
 @app.command("summary")
