@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from featurestore import daily, pipeline
+from featurestore import daily, parity, pipeline
 from featurestore.bench.command import bench_command
 from featurestore.dbt_invoke import target_of
 from featurestore.docs_site import docs_command
@@ -239,6 +239,55 @@ def _daily(paths: ProjectPaths, options: daily.DailyOptions, run: daily.DailyRun
         out = options.report_out or paths.project_dir / "reports" / "quality.html"
         written = daily.run_report(paths, out)
         run.add(daily.Stage.report, "ok", str(written))
+
+
+@app.command("parity")
+@expected_failures
+def parity_command(
+    limit: int = typer.Option(20, "--limit", min=1, help="Differences to list (all are counted)."),
+    scratch_dir: Path | None = typer.Option(
+        None, "--scratch-dir", file_okay=False,
+        help="Folder for both builds (default: a temporary one, removed after).",
+    ),
+) -> None:
+    """Build RAW_DATA_DIR's Gold data on `local` (DuckDB) and `spark`; compare profile_features value for value.
+
+    Both builds run from scratch in a scratch folder: your warehouse, target/ and Spark metastore are not
+    touched. Doubles agree within 1e-9 relatively, everything else exactly. Exit 0 when the engines agree,
+    1 listing profile, date and feature of the first differences, 2 without Gold data.
+    """
+    import tempfile
+
+    paths = ProjectPaths.discover()
+    parity.require_gold(paths)
+    with tempfile.TemporaryDirectory(prefix="featurestore-parity-") as temporary:
+        root = scratch_dir.resolve() if scratch_dir is not None else Path(temporary)
+        root.mkdir(parents=True, exist_ok=True)
+        scratch = parity.ScratchPaths(root)
+        console.print(f"Gold data: {paths.raw_data_dir}; scratch folder: {root}")
+        for step, target in enumerate(("local", "spark"), start=1):
+            console.print(f"[{step}/3] dbt build --full-refresh (no data tests) on [bold]{target}[/] …")
+            seconds = parity.build_target(scratch, target)
+            console.print(f"      built in {seconds:.1f} s")
+        parity.export_spark_table(scratch)
+        console.print("[3/3] comparing profile_features (local vs spark) …")
+        result = parity.compare_builds(
+            scratch, limit, on_progress=lambda rows: logger.debug("compared %s rows", f"{rows:,}")
+        )
+    plural = "s" if result.total != 1 else ""
+    console.print(
+        f"profile_features: {result.left_rows:,} rows on local, {result.right_rows:,} on spark, "
+        f"{len(result.columns)} columns compared; {result.total:,} difference{plural}."
+    )
+    if result.total:
+        for difference in result.first:
+            console.print(f"  {difference.describe()}", highlight=False, soft_wrap=True)
+        first = result.first[0].describe()
+        raise FeaturestoreError(
+            f"The engines disagree on profile_features: {result.total:,} difference{plural} (first: {first}; "
+            f"the first {len(result.first)} are listed above)."
+        )
+    console.print("[green]local and spark agree on every value.[/]")
 
 
 @app.command("summary")

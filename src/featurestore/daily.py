@@ -10,7 +10,7 @@ sequence (docs/scheduling.md):
 
 - 0 every stage ran;
 - 2 nothing ran: bad options or configuration, or another writer holds the warehouse;
-- 10 `EXIT_BUILD_FAILED`: dbt stopped or a model, seed or snapshot failed (nothing was published);
+- 10 `EXIT_BUILD_FAILED`: dbt stopped or a model, seed, snapshot or unit test failed (nothing was published);
 - 11 `EXIT_GATE_REFUSED`: the models ran but a data test failed, so the publish gate kept `profile_features`
   as it was (Redis untouched);
 - 12 `EXIT_SYNC_FAILED`: the features were published but the Redis sync failed (unreachable Redis included);
@@ -46,8 +46,9 @@ EXIT_GATE_REFUSED = 11
 EXIT_SYNC_FAILED = 12
 EXIT_REPORT_FAILED = 13
 
-# Node types whose failure means the build itself broke (a data test failing is the gate refusing).
-BUILDING_RESOURCES = {"model", "seed", "snapshot"}
+# Node types whose failure means the build itself (or its code: unit tests) broke; a failing data test is the
+# publish gate refusing the data.
+BUILDING_RESOURCES = {"model", "seed", "snapshot", "unit_test"}
 DEFAULT_LOOKBACK_DAYS = 3  # dbt_project.yml `lookback_days`; a backfill never narrows the window below it
 
 
@@ -196,7 +197,7 @@ def build_failure(results: RunResults, verdict: GateVerdict | None) -> StageFail
         names = ", ".join(n.unique_id for n in broken[:3]) + (" ..." if len(broken) > 3 else "")
         return StageFailed(
             Stage.build,
-            f"dbt build {results.invocation_id} failed: {len(broken)} model/seed/snapshot node"
+            f"dbt build {results.invocation_id} failed: {len(broken)} model, seed, snapshot or unit-test node"
             f"{'s' if len(broken) != 1 else ''} failed ({names}; details above and in logs/dbt.log). Nothing "
             "was published, Redis was not touched. Fix the cause and rerun `featurestore daily`.",
             EXIT_BUILD_FAILED,

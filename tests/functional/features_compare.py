@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
 from featurestore.catalog import load_catalog
+from featurestore.parity import same_value
 from tests.support.dbt import PROJECT_DIR
 
 FEATURES = [f.name for f in load_catalog(PROJECT_DIR)]
 
 
 def same(expected: Any, actual: Any) -> bool:
-    if expected is None or actual is None:
-        return expected is None and actual is None
-    if isinstance(expected, float) or isinstance(actual, float):
-        return math.isclose(float(expected), float(actual), rel_tol=1e-9, abs_tol=1e-9)
-    return bool(expected == actual)
+    # the oracle computes in another order than SQL: 1e-9 around zero as well
+    return same_value(expected, actual, abs_tol=1e-9)
 
 
 def differences(rows: list[dict[str, Any]], expected: dict[tuple[str, date], dict[str, Any]]) -> list[str]:
