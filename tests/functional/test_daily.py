@@ -82,3 +82,17 @@ def test_conflicting_options_exit_2_before_anything_runs(small_published: DbtHar
     assert done.returncode == 2, done.output
     assert len(done.error_lines) == 1 and "--as-of-date" in done.error_lines[0]
     assert not harness.duckdb_path.exists(), "a refused invocation must not build anything"
+
+
+def test_a_build_that_cannot_read_its_gold_input_fails_the_build_stage(
+    small_published: DbtHarness, redis_url: str, tmp_path: Path
+) -> None:
+    harness = copy_state(small_published, tmp_path / "state")
+    broken = sorted((harness.raw_dir / "viewing_events").rglob("*.parquet"))[-1]
+    broken.write_bytes(broken.read_bytes()[:100])  # a half-copied file
+    done = run_cli(harness, "daily", "--report-out", str(tmp_path / "quality.html"), REDIS_URL=redis_url)
+    assert done.returncode == 10, done.output
+    assert len(done.error_lines) == 1, done.output
+    assert broken.name in done.error_lines[0]
+    assert "build: failed, exit 10; sync: not run; report: not run" in done.stdout
+    assert redis_keys(redis_url) == 0
