@@ -82,6 +82,13 @@ def _retry() -> Retry:
     return Retry(NoBackoff(), 1)
 
 
+def _refused(where: str, reason: str) -> str:
+    return (
+        f"Redis at {where} refused the credentials: {reason.rstrip('.')}. Set REDIS_URL to its current "
+        "password (redis://:PASSWORD@host:port/db, or redis://USER:PASSWORD@... for an ACL user)."
+    )
+
+
 def open_redis(url: str, socket_timeout: float | None = 60.0, protocol: int | None = None) -> RedisLike:
     """A connected client (standalone or cluster, detected with INFO), or OnlineStoreError(exit_code=2).
 
@@ -100,11 +107,11 @@ def open_redis(url: str, socket_timeout: float | None = 60.0, protocol: int | No
         client.ping()
         cluster_enabled = int(client.info("cluster").get("cluster_enabled", 0))
     except redis.AuthenticationError as exc:
-        raise OnlineStoreError(f"Redis at {where} refused the credentials: {exc}", exit_code=2) from exc
+        raise OnlineStoreError(_refused(where, str(exc)), exit_code=2) from exc
     except redis.ResponseError as exc:
         text = str(exc)
         if "NOAUTH" in text or "WRONGPASS" in text or "AUTH" in text:
-            raise OnlineStoreError(f"Redis at {where} refused the credentials: {text}", exit_code=2) from exc
+            raise OnlineStoreError(_refused(where, text), exit_code=2) from exc
         raise OnlineStoreError(f"Redis at {where} answered with an error: {text}", exit_code=2) from exc
     except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
         raise OnlineStoreError(f"Cannot reach Redis at {where}: {exc}", exit_code=2) from exc

@@ -687,22 +687,47 @@ def run_sync(
                 f"Cannot read the warehouse {paths.duckdb_path}: {exc}. meta.feature_date was not moved.",
                 exit_code=1,
             ) from exc
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise OnlineStoreError(
-                f"Lost the connection to Redis at {where} during the sync: {exc}. meta.feature_date was not "
-                "moved; re-run `featurestore sync` once Redis is back (writes are idempotent).",
-                exit_code=1,
-            ) from exc
-        except redis.RedisError as exc:
-            raise OnlineStoreError(
-                f"Redis at {where} failed during the sync: {exc}. meta.feature_date was "
-                "not moved; re-run `featurestore sync`.",
-                exit_code=1,
-            ) from exc
+        except (redis.RedisError, OSError) as exc:
+            raise midway_failure(exc, where, "during the sync") from exc
         finally:
             client.close()
     result.seconds = time.perf_counter() - started
     return result
+
+
+NOT_MOVED = "meta.feature_date was not moved (every profile holds its old or its new hash)"
+
+
+def midway_failure(exc: BaseException, where: str, when: str) -> OnlineStoreError:
+    """The one line (exit 1) for a sync that failed after it started writing: what Redis said, and the fix."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    rerun = "re-run `featurestore sync` (writes are idempotent)"
+    if text.startswith("OOM") or "maxmemory" in text:
+        return OnlineStoreError(
+            f"Redis at {where} is full {when}: {text}. {NOT_MOVED}; raise its maxmemory "
+            f"(CONFIG SET maxmemory, redis.conf) or free memory, then {rerun}.",
+            exit_code=1,
+        )
+    if isinstance(exc, redis.AuthenticationError) or text.startswith(("WRONGPASS", "NOAUTH")):
+        return OnlineStoreError(
+            f"Redis at {where} refused the credentials {when} (its password changed?): {text}. {NOT_MOVED}; "
+            f"set REDIS_URL to its current password, then {rerun}.",
+            exit_code=1,
+        )
+    if isinstance(exc, RedisReplyError) or isinstance(exc, redis.ResponseError):
+        hint = " (the cluster's slots moved during the sync)" if text.startswith(("MOVED", "ASK")) else ""
+        return OnlineStoreError(
+            f"Redis at {where} rejected a write{hint} {when}: {text}. {NOT_MOVED}; "
+            f"{rerun} after fixing the cause.",
+            exit_code=1,
+        )
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError, ConnectionError, TimeoutError, OSError)):
+        return OnlineStoreError(
+            f"Lost the connection to Redis at {where} {when}: {text}. {NOT_MOVED}; "
+            f"{rerun} once Redis is back.",
+            exit_code=1,
+        )
+    return OnlineStoreError(f"Redis at {where} failed {when}: {text}. {NOT_MOVED}; {rerun}.", exit_code=1)
 
 
 def _write(
@@ -727,19 +752,9 @@ def _write(
                 on_progress(batch.num_rows)
         router.finish()
         ok = True
-    except RedisReplyError as exc:
-        hint = " (the cluster's slots moved during the sync)" if str(exc).startswith(("MOVED", "ASK")) else ""
-        raise OnlineStoreError(
-            f"Redis at {where} rejected a write{hint}: {exc}. meta.feature_date was not moved; "
-            "re-run `featurestore sync` after fixing the cause.",
-            exit_code=1,
-        ) from exc
-    except (ConnectionError, TimeoutError, OSError) as exc:
-        raise OnlineStoreError(
-            f"Lost the connection to Redis at {where} after sending {result.written:,} of {plan.to_write:,} "
-            f"profiles: {exc or type(exc).__name__}. meta.feature_date was not moved; re-run "
-            "`featurestore sync` once Redis is back (writes are idempotent).",
-            exit_code=1,
+    except (RedisReplyError, redis.RedisError, ConnectionError, TimeoutError, OSError) as exc:
+        raise midway_failure(
+            exc, where, f"after sending {result.written:,} of {plan.to_write:,} profiles"
         ) from exc
     finally:
         router.close(ok)
