@@ -1,11 +1,48 @@
-"""Read-only queries against the embedded DuckDB warehouse, for summaries and checks."""
+"""Read-only queries against the embedded DuckDB warehouse, for summaries and checks; opening it as a writer.
+
+DuckDB lets one process write a file, and no other process open it meanwhile, not even read-only; a reader
+(a BI tool, `featurestore training-set`) holds a shared lock while its connection is open. A writer that
+finds the file held by a reader waits for it (`open_for_writing`; dbt itself: `retries` in profiles.yml)
+instead of failing the build because an analyst's query happened to run at that moment.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+logger = logging.getLogger(__name__)
+
+# How long a writer waits for readers to close the file: the same order as dbt-duckdb's connect retries
+# (profiles.yml: 1 + 2 + 4 + 8 + 16 s). A reader holding it longer makes the writer fail with exit 2.
+READER_WAIT_SECONDS = 30.0
+POLL_SECONDS = 0.1
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "Could not set lock on file" in str(exc)
+
+
+def open_for_writing(path: Path, wait: float = READER_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """A read-write connection, waiting up to `wait` seconds for other processes (readers) to close the file.
+
+    Not read-only even to read: inside a process that ran dbt, DuckDB refuses a second configuration of it."""
+    deadline = time.monotonic() + wait
+    logged = False
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if not is_lock_conflict(exc) or time.monotonic() >= deadline:
+                raise
+            if not logged:
+                logger.info("%s is open in another process; waiting up to %g s for it to close", path, wait)
+                logged = True
+            time.sleep(POLL_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -25,8 +62,7 @@ class Warehouse:
         self.path = path
 
     def query(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-        # Not read-only: inside a process that just ran dbt, DuckDB refuses a second configuration of the file.
-        with duckdb.connect(str(self.path)) as con:
+        with open_for_writing(self.path) as con:
             return con.execute(sql, params or []).fetchall()
 
     def table_rows(self, relation: str) -> int | None:

@@ -7,9 +7,14 @@ crash never leaves a stale lock behind. Beside it, `<lock>.holder.json` says who
 since when, host): a second writer exits 2 at once with one line naming the holder and what to do, or with
 `--wait SECONDS` (FS_LOCK_WAIT) waits for it.
 
-Readers (`get`, `serve`, `verify`, `training-set`, BI tools) take no lock. What they may still wait for is
-DuckDB's own file lock: one process writes a DuckDB file at a time and no other process can open it meanwhile
-(docs/operations.md says how long).
+Readers (`get`, `serve`, `verify`, `training-set`, BI tools) take no lock. What they may still meet is
+DuckDB's own file lock: one process writes a DuckDB file at a time and no other process can open it meanwhile,
+not even read-only. A writer of the `local` warehouse therefore opens the DuckDB file as soon as it holds this
+lock and keeps it open until it releases it: readers are refused (DuckDB's "Could not set lock on file", at
+once) from then until the writer exits, and dbt, the summary and the sync inside the writer share that one
+open database (DuckDB's per-process instance cache) instead of each fighting readers for the file. Opening it
+waits up to 30 s for readers that hold it (`warehouse.open_for_writing`): a BI query running at that moment
+delays the build instead of failing it. docs/operations.md says how long readers are refused.
 
 Nested use in one process (`run` then its `sync`) is re-entrant.
 """
@@ -31,6 +36,7 @@ from filelock import FileLock, Timeout
 from featurestore.failures import EXIT_INPUT, FeaturestoreError
 from featurestore.invocations import command_line, pid_alive
 from featurestore.paths import ProjectPaths
+from featurestore.warehouse import open_for_writing
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +181,30 @@ def writer_lock(
     _held[lock] = 1
     try:
         _write_holder(lock, command or command_line())
-        yield lock
+        duckdb_file = warehouse or (paths.duckdb_path if paths is not None and target == "local" else None)
+        with _warehouse_open(duckdb_file):
+            yield lock
     finally:
         del _held[lock]
         try:
             _remove_holder(lock)
         finally:
             file_lock.release()
+
+
+@contextmanager
+def _warehouse_open(path: Path | None) -> Iterator[None]:
+    """Hold the DuckDB file open (read-write, DuckDB's default configuration: the one dbt-duckdb and the
+    sync open it with, so they share this instance) for the block. Nothing for other targets, nor when the
+    file does not exist yet (a first build creates it; a sync or report then says it is missing)."""
+    if path is None or not path.is_file():
+        yield
+        return
+    connection = open_for_writing(path)
+    try:
+        yield
+    finally:
+        connection.close()
 
 
 def current_writer(warehouse: Path) -> Holder | None:

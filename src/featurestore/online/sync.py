@@ -53,6 +53,7 @@ from featurestore.online.resp import (
     transaction_sql,
 )
 from featurestore.paths import ProjectPaths
+from featurestore.warehouse import open_for_writing
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,7 @@ class SyncSource:
             )
         self.layout = layout
         try:
-            # not read_only: in a process that ran dbt, DuckDB refuses a second configuration of the file
-            self.con = duckdb.connect(str(duckdb_path))
+            self.con = open_for_writing(duckdb_path)  # waits for readers (BI tools) to close the file
         except duckdb.Error as exc:
             raise OnlineStoreError(*explain(exc, f"Cannot open the warehouse {duckdb_path}")) from exc
 

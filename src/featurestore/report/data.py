@@ -19,6 +19,7 @@ import duckdb
 
 from featurestore.catalog import CATEGORIES
 from featurestore.run_results import NodeResult, RunResults
+from featurestore.warehouse import open_for_writing
 
 HISTORY_RELATION = "main_marts.dq_feature_quality_history"
 QUARANTINE_RELATION = "main_marts.dq_quarantine_reason_counts"
@@ -271,8 +272,7 @@ def load_report_data(warehouse: Path, target_dir: Path) -> ReportData:
         raise ReportInputError(f"No warehouse at {warehouse}: run `featurestore run` (or `dbt build`) first.")
     notes: list[str] = []
     try:
-        # Not read-only: in a process that just ran dbt, DuckDB refuses a second configuration of the file.
-        with duckdb.connect(str(warehouse)) as con:
+        with open_for_writing(warehouse) as con:  # `report` is a writer (its lock); waits for readers
             relations = _relations(con)
             rows_total, rows_latest, latest_published = _published_rows(con, relations, notes)
             quarantine = _quarantine(con, relations, run.invocation_id, notes)
