@@ -27,10 +27,12 @@ def is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "Could not set lock on file" in str(exc)
 
 
-def open_for_writing(path: Path, wait: float = READER_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """A read-write connection, waiting up to `wait` seconds for other processes (readers) to close the file.
+def open_for_writing(path: Path, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection, waiting up to `wait` seconds (default READER_WAIT_SECONDS) for other processes
+    (readers) to close the file; DuckDB's IOException when they do not.
 
     Not read-only even to read: inside a process that ran dbt, DuckDB refuses a second configuration of it."""
+    wait = READER_WAIT_SECONDS if wait is None else wait
     deadline = time.monotonic() + wait
     logged = False
     while True:

@@ -96,3 +96,64 @@ def test_nested_use_in_one_process_is_reentrant(paths: ProjectPaths) -> None:
         record = json.loads(holder_path(duckdb_lock_path(paths.duckdb_path)).read_text())
         assert record["command"] == "featurestore run"  # the outer holder stays recorded
     assert not holder_path(duckdb_lock_path(paths.duckdb_path)).exists()
+
+
+READ = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("reading", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def reader_holding(warehouse: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process with the DuckDB file open read-only (a BI tool's query) for `seconds`."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", READ, str(warehouse), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "reading"
+    return process
+
+
+def test_a_writer_waits_for_a_reader_then_keeps_readers_out(
+    paths: ProjectPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from featurestore import warehouse
+
+    duckdb.connect(str(paths.duckdb_path)).close()
+    monkeypatch.setattr(warehouse, "READER_WAIT_SECONDS", 30.0)
+    reader = reader_holding(paths.duckdb_path, 1.0)
+    with writer_lock(paths):
+        assert reader.wait(timeout=30) == 0  # the writer got the file once the reader closed it
+        later = subprocess.run(
+            [sys.executable, "-c", READ, str(paths.duckdb_path), "0"], capture_output=True, text=True
+        )
+        assert later.returncode == 1 and "Could not set lock on file" in later.stderr
+        with duckdb.connect(str(paths.duckdb_path)) as con:  # this process shares the open database
+            assert con.execute("select 42").fetchone() == (42,)
+
+
+def test_a_reader_that_never_closes_refuses_the_writer_naming_the_file(
+    paths: ProjectPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from featurestore import warehouse
+    from featurestore.failures import as_featurestore_error
+
+    duckdb.connect(str(paths.duckdb_path)).close()
+    monkeypatch.setattr(warehouse, "READER_WAIT_SECONDS", 0.5)
+    reader = reader_holding(paths.duckdb_path, 60)
+    try:
+        with pytest.raises(duckdb.IOException) as refused:
+            with writer_lock(paths):
+                pass
+    finally:
+        reader.kill()
+        reader.wait()
+    failure = as_featurestore_error(refused.value)
+    assert failure is not None and failure.exit_code == EXIT_INPUT
+    assert str(paths.duckdb_path) in failure.message and "\n" not in failure.message
+    assert not holder_path(duckdb_lock_path(paths.duckdb_path)).exists()  # the lock was released
