@@ -35,13 +35,14 @@ def test_a_second_writer_exits_2_at_once_and_a_waiting_one_queues(
         holder = json.loads(holder_file.read_text())
         assert holder["pid"] == first.pid and holder["command"].endswith("run --no-sync")
 
+        # queued first: the build (its DuckDB file now held open throughout, no reopen per node) may be short
+        waiting = start_cli(harness, "report", "--wait", "600", "--out", str(tmp_path / "quality.html"))
+        queued = OutputWatcher(waiting)
         started = time.monotonic()
         second = run_cli(harness, "run", "--no-sync")
         elapsed = time.monotonic() - started
         reader = run_cli(harness, "training-set", "--labels", str(labels), "--out", str(tmp_path / "ts.parquet"))
         still_building = first.poll() is None
-        waiting = start_cli(harness, "report", "--wait", "600", "--out", str(tmp_path / "quality.html"))
-        queued = OutputWatcher(waiting)
     except BaseException:
         first.kill()
         raise
