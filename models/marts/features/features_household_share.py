@@ -4,7 +4,7 @@ Written once in the PySpark DataFrame API (Spark natively, DuckDB through SQLFra
 "Household" = the profiles of the account live on the feature date D; "others" = the household without the
 profile. Incremental on feature_date: only the change set's dates from the cutoff on are rebuilt.
 
-Cost grows with rows, not rows x window length (ADR 0007): no feature date is joined to its window's days.
+Cost grows with rows, not rows x window length (ADR 0008): no feature date is joined to its window's days.
 - Per profile, the 28-day watch seconds (in total and per genre), the days played and the titles played are
   running sums of signed changes: a day's activity enters on its date and leaves 28 days later; a title enters
   on the first play of a run of plays less than 28 days apart and leaves 28 days after the run's last play.
@@ -17,7 +17,7 @@ Cost grows with rows, not rows x window length (ADR 0007): no feature date is jo
   ones it holds minus the ones it holds alone, and the household's titles are those with at least one holder.
 With a cutoff, every change due before it is dated the day before it: history collapses into opening balances.
 
-Measured at 100,000 profiles x 90 days: see ADR 0007.
+Measured at 100,000 profiles x 90 days: see ADR 0008.
 """
 
 from featurestore import xengine
