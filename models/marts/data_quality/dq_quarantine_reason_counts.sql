@@ -50,9 +50,9 @@ final as (
         rejected.source_table,
         case when rejected.is_duplicate then 'dropped_duplicate' else 'quarantined' end as outcome,
         coalesce(rejected.quarantine_reason, 'duplicate') as reason,
-        coalesce(reasons.precedence, 0) as reason_precedence,
+        cast(coalesce(reasons.precedence, 0) as int) as reason_precedence,
         rejected.run_id as last_seen_run_id,
-        count(*) as row_count
+        cast(count(*) as bigint) as row_count
     from rejected
     left join reasons
         on rejected.quarantine_reason = reasons.quarantine_reason
