@@ -93,6 +93,7 @@ def test_an_event_from_the_future_is_quarantined_and_later_days_still_load(
     profile_id, content_id = harness.query(
         "select profile_id, content_id from main_staging.stg_gold__viewing_events limit 1")[0]
     future = datetime(9999, 12, 30, 12, tzinfo=timezone.utc)
+    (harness.raw_dir / "viewing_events" / "event_date=9999-12-30").mkdir(parents=True)
     write_table(harness.raw_dir, "viewing_events", [{
         "event_id": "from-the-future", "profile_id": profile_id, "content_id": content_id, "event_ts": future,
         "watch_seconds": 600, "device_type": "tv", "ingested_at": future,
