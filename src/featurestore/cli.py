@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from featurestore import daily, parity, pipeline
+from featurestore import daily, parity, pipeline, run_summary
 from featurestore.bench.command import bench_command
 from featurestore.dbt_invoke import target_of
 from featurestore.docs_site import docs_command
@@ -118,22 +118,27 @@ def run_command(
 
 def _run(paths: ProjectPaths, target: str, full_refresh: bool, profiles: int, days: int, seed: int, sync: bool) -> None:
     raw_dir = paths.raw_data_dir
+    clock = run_summary.StageClock()
     if not pipeline.has_gold_data(raw_dir):
         console.print(f"[bold]No Gold data in {raw_dir}[/]: generating {profiles:,} profiles x {days} days (seed {seed}).")
-        report = generate(
-            GeneratorConfig(out_dir=raw_dir, profiles=profiles, days=days, seed=seed, start_date=date(2026, 8, 1)),
-            progress=True,
-        )
+        with clock.stage("generate sample data", f"{profiles:,} profiles x {days} days"):
+            report = generate(
+                GeneratorConfig(out_dir=raw_dir, profiles=profiles, days=days, seed=seed, start_date=date(2026, 8, 1)),
+                progress=True,
+            )
         console.print(str(report))
     else:
         console.print(f"Gold data: {raw_dir}")
+    before = run_summary.date_watermarks(paths.duckdb_path) if target == "local" else {}
     console.print(f"Building with dbt on target [bold]{target}[/] …")
-    outcome = pipeline.build(paths, target, full_refresh=full_refresh)
+    with clock.stage("dbt build") as build_stage:
+        outcome = pipeline.build(paths, target, full_refresh=full_refresh)
     untouched = "Nothing was published by this run; Redis was not touched."
     if outcome.results is None:  # dbt stopped before running any node: no numbers to show
         assert outcome.stop is not None
         raise FeaturestoreError(f"{outcome.stop.line()} {untouched}", outcome.exit_code) from outcome.invocation.exception
-    verdict = print_summary(paths, outcome.results, target)
+    build_stage.notes.append(_node_counts(outcome.results))
+    verdict = print_summary(paths, outcome.results, target, relations=False)
     published = verdict is not None and verdict.passed
     if outcome.stop is not None:
         raise FeaturestoreError(
@@ -149,8 +154,57 @@ def _run(paths: ProjectPaths, target: str, full_refresh: bool, profiles: int, da
         )
     if sync and target == "local":
         console.print("Loading the published features into Redis …")
-        run_sync_command(paths, full=False, dry_run=False, batch_rows=8192, gate=verdict)
+        with clock.stage("Redis sync") as sync_stage:
+            result = run_sync_command(paths, full=False, dry_run=False, batch_rows=8192, gate=verdict)
+            sync_stage.notes.append(
+                f"{result.written:,} profiles written, {result.deleted + result.expired:,} removed "
+                f"({result.plan.mode})"
+            )
+    print_run_summary(paths, outcome.results, target, clock, before)
     console.print("Next: `.venv/bin/featurestore report` writes reports/quality.html.")
+
+
+def _node_counts(results: RunResults) -> str:
+    by_type = results.by_type()
+    models = sum(by_type.get("model", {}).values())
+    tests = by_type.get("test", {})
+    return (
+        f"{models} models; data tests {tests.get('pass', 0)} passed, {tests.get('warn', 0)} warned, "
+        f"{tests.get('fail', 0) + tests.get('error', 0)} failed"
+    )
+
+
+def print_run_summary(
+    paths: ProjectPaths, results: RunResults, target: str, clock: run_summary.StageClock,
+    before: dict[str, date | None],
+) -> None:
+    """The closing summary of `featurestore run` (src/featurestore/run_summary.py says how each number is made)."""
+    stages = Table(title=f"Run summary: dbt build {results.invocation_id} on {target}")
+    for column in ("stage", "seconds", "outcome"):
+        stages.add_column(column, justify="right" if column == "seconds" else "left")
+    layers = run_summary.layer_seconds(paths.target_dir, results)
+    for stage in clock.stages:
+        stages.add_row(stage.name, f"{stage.seconds:.1f}", stage.outcome)
+        if stage.name == "dbt build":
+            for layer, node_seconds in layers.items():
+                stages.add_row(f"  {layer}", f"{node_seconds:.1f}", "dbt time of its nodes, summed")
+    stages.add_row("total", f"{clock.total_seconds:.1f}", "")
+    console.print(stages)
+    if target != "local":
+        return
+    written = run_summary.rows_written(paths.duckdb_path, paths.target_dir, results, before)
+    dates = run_summary.published_dates(written, paths.duckdb_path)
+    if dates is not None:
+        console.print(f"Feature dates built: {dates.first} … {dates.last} ({dates.count} dates with published rows)")
+    table = Table(title="Rows written per model by this run (views hold no rows)")
+    for column in ("model", "materialized", "rows written", "dates replaced"):
+        table.add_column(column, justify="right" if column == "rows written" else "left")
+    for row in written:
+        if row.rows is None:
+            continue
+        dates_replaced = f"from {row.since}" if row.since else ("all" if row.materialized == "incremental" else "")
+        table.add_row(row.relation, row.materialized, f"{row.rows:,}", dates_replaced)
+    console.print(table)
 
 
 @app.command("daily")
@@ -266,7 +320,7 @@ def parity_command(
         scratch = parity.ScratchPaths(root)
         console.print(f"Gold data: {paths.raw_data_dir}; scratch folder: {root}")
         for step, target in enumerate(("local", "spark"), start=1):
-            console.print(f"[{step}/3] dbt build --full-refresh (no data tests) on [bold]{target}[/] …")
+            console.print(f"[{step}/3] dbt build --full-refresh (profile_features, no data tests) on [bold]{target}[/] …")
             seconds = parity.build_target(scratch, target)
             console.print(f"      built in {seconds:.1f} s")
         parity.export_spark_table(scratch)
@@ -325,8 +379,11 @@ def training_set_command(
     )
 
 
-def print_summary(paths: ProjectPaths, results: RunResults, target: str) -> GateVerdict | None:
-    """What this dbt invocation (`results`) did; its publish-gate verdict when it was a build."""
+def print_summary(
+    paths: ProjectPaths, results: RunResults, target: str, relations: bool = True
+) -> GateVerdict | None:
+    """What this dbt invocation (`results`) did; its publish-gate verdict when it was a build. `relations`:
+    also the row count of the main relations (`featurestore run` prints rows written instead)."""
     table = Table(
         title=f"dbt {results.command} {results.invocation_id} on {target} in {results.elapsed_seconds:.1f}s"
     )
@@ -348,14 +405,15 @@ def print_summary(paths: ProjectPaths, results: RunResults, target: str) -> Gate
     if target != "local" or not paths.duckdb_path.is_file():
         return verdict
     warehouse = Warehouse(paths.duckdb_path)
-    built = Table(title=f"Relations in {paths.duckdb_path} after this run")
-    built.add_column("relation")
-    built.add_column("rows", justify="right")
-    for relation in pipeline.REPORTED_RELATIONS:
-        rows = warehouse.table_rows(relation)
-        if rows is not None:
-            built.add_row(relation, f"{rows:,}")
-    console.print(built)
+    if relations:
+        built = Table(title=f"Relations in {paths.duckdb_path} after this run")
+        built.add_column("relation")
+        built.add_column("rows", justify="right")
+        for relation in pipeline.REPORTED_RELATIONS:
+            rows = warehouse.table_rows(relation)
+            if rows is not None:
+                built.add_row(relation, f"{rows:,}")
+        console.print(built)
     counts = warehouse.quarantine_counts(results.invocation_id)
     if counts is None:
         console.print("No quarantine counts: main_marts.dq_quarantine_reason_counts was not built.")

@@ -1,8 +1,8 @@
 """Engine parity: `profile_features` built by DuckDB (`local`) and by Spark (`spark`) from the same Gold data,
 compared value for value.
 
-Both builds run with `--full-refresh`, without the data tests (`BUILD_ARGS`), in a scratch folder (their own warehouse, Spark warehouse and dbt target
-folder); the user's warehouse, target/ and Spark metastore are never opened. The Spark table is exported to
+Both builds run with `--full-refresh`, only `profile_features` and what it is built from, without the data tests
+(`BUILD_ARGS`), in a scratch folder (their own warehouse, Spark warehouse and dbt target folder); the user's warehouse, target/ and Spark metastore are never opened. The Spark table is exported to
 Parquet by the Spark session that built it, then DuckDB joins the two logs on (profile_id, feature_date) and
 hands the joined rows over in batches, so memory stays flat whatever the size of the log. Doubles agree when
 they are within 1e-9 of each other relatively (`same_value`): the engines add in different orders; every other
@@ -36,7 +36,9 @@ ABS_TOL = 1e-12  # below this both values are rounding noise around zero (a shar
 BATCH_ROWS = 50_000
 # The data tests judge the data, not the engines, and every other build runs them; on two cores they are most
 # of a small Spark build (153 of 195 nodes). Without them a check that would fail does not stop the comparison.
-BUILD_ARGS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+# The models downstream of the log (latest, BI and CRM marts) are not compared, so not built.
+BUILD_ARGS = ["--select", "+profile_features", "--exclude-resource-type", "test", "--exclude-resource-type",
+              "unit_test"]
 
 
 def same_value(left: Any, right: Any, abs_tol: float = ABS_TOL) -> bool:
@@ -176,9 +178,12 @@ def build_target(scratch: ScratchPaths, target: str) -> float:
             f"parity: the {target} build stopped: {outcome.stop.line()}", outcome.exit_code
         ) from outcome.invocation.exception
     if not outcome.success:
-        failed = [n.unique_id for n in (outcome.results.failed if outcome.results else [])]
+        failed = outcome.results.failed if outcome.results else []
+        first_error = next((line.strip() for n in failed for line in (n.message or "").splitlines() if line.strip()),
+                           "")
+        named = ", ".join(n.unique_id for n in failed[:3]) or "see logs"
         raise FeaturestoreError(
-            f"parity: the {target} build failed ({', '.join(failed[:3]) or 'see logs'}; logs in "
+            f"parity: the {target} build failed ({named}{': ' + first_error[:300] if first_error else ''}; logs in "
             f"{scratch.root / 'logs'}): fix it before comparing engines (`featurestore dbt build --target "
             f"{target}` shows the same on your own warehouse).",
             EXIT_FAILED,

@@ -25,6 +25,7 @@ class NodeResult:
     unique_id: str
     status: str
     message: str | None
+    seconds: float = 0.0  # dbt's execution_time of the node
 
     @property
     def resource_type(self) -> str:
@@ -45,6 +46,8 @@ class RunResults:
     elapsed_seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
     generated_at: datetime | None = None  # when dbt wrote the file (the end of the invocation)
+    variables: dict[str, object] = field(default_factory=dict)  # the --vars of the invocation
+    full_refresh: bool = False
 
     @classmethod
     def load(cls, target_dir: Path) -> "RunResults":
@@ -58,7 +61,12 @@ class RunResults:
             command=args.get("which", "?"),
             target=args.get("target"),
             elapsed_seconds=float(raw.get("elapsed_time", 0.0)),
-            nodes=[NodeResult(r["unique_id"], r["status"], r.get("message")) for r in raw["results"]],
+            nodes=[
+                NodeResult(r["unique_id"], r["status"], r.get("message"), float(r.get("execution_time") or 0.0))
+                for r in raw["results"]
+            ],
+            variables=dict(args.get("vars") or {}),
+            full_refresh=bool(args.get("full_refresh", False)),
             generated_at=parse_timestamp(raw["metadata"].get("generated_at")),
         )
 

@@ -13,7 +13,8 @@ SQLFrame's optimizer silently changes some results, so SQL is generated with `op
 Planning is the slow part on DuckDB (SQLFrame deep-copies the growing plan on every DataFrame operation: seconds
 for a wide model, the same on every run), so the generated SQL is cached under the dbt target path, keyed by the
 model's compiled code, the input relations' schemas, the parameters and the library versions. Date parameters
-are planned as placeholders and filled in per run, so a daily run reuses yesterday's plan.
+are planned as placeholders and filled in per run, so a daily run reuses yesterday's plan. FEATURESTORE_PLAN_CACHE
+names another folder, e.g. one shared by the CI jobs or warehouses of one checkout (the key makes sharing safe).
 """
 
 from __future__ import annotations
@@ -109,7 +110,13 @@ def _plan_on_duckdb(session: Any, build: Callable[..., Any], tables: list[str], 
         return str(build(DuckF, DuckWindow, *frames, **params).sql(dialect="duckdb", optimize=False))
 
 
+PLAN_CACHE_ENV = "FEATURESTORE_PLAN_CACHE"
+
+
 def _plan_cache_dir() -> Path:
+    shared = os.environ.get(PLAN_CACHE_ENV)
+    if shared:
+        return Path(shared)
     return Path(os.environ.get("DBT_TARGET_PATH") or "target") / "xengine_plans"
 
 

@@ -28,8 +28,8 @@ def test_local_and_spark_agree_on_generated_data(tmp_path: Path) -> None:
     done = run_cli(harness, "parity", "--scratch-dir", str(scratch), timeout=3600)
     assert done.returncode == 0, done.output[-4000:]
     assert "0 differences" in done.stdout
-    assert "[1/3] dbt build --full-refresh (no data tests) on local" in done.stdout
-    assert "[2/3] dbt build --full-refresh (no data tests) on spark" in done.stdout
+    assert "[1/3] dbt build --full-refresh (profile_features, no data tests) on local" in done.stdout
+    assert "[2/3] dbt build --full-refresh (profile_features, no data tests) on spark" in done.stdout
     rows = [line for line in done.stdout.splitlines() if line.startswith("profile_features:")]
     assert rows and " 0 rows on local" not in rows[0], "an empty log proves nothing"
     # the user's own warehouse, target folder and Spark metastore were never created

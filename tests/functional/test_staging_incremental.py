@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.functional import staging_cases as cases
+from tests.functional.test_staging_local import STAGING
 from tests.support.dbt import DbtHarness
 from tests.support.gold import ts, write_gold, write_table
 
@@ -16,7 +17,7 @@ def test_late_events_inside_lookback_are_picked_up(local_project: DbtHarness) ->
     days = [f"2026-03-{n:02d}" for n in range(1, 11)]
     first = [_play(f"e{n}", day, f"{day} 21:00") for n, day in enumerate(days, start=1)]
     write_gold(local_project.raw_dir, {**cases.TABLES, "viewing_events": first, "engagement_events": []})
-    assert local_project.build().success
+    assert local_project.build(*STAGING).success
 
     # Land on 2026-03-11: a late play of 03-08 (inside 3 look-back days of 03-10), a late play of 03-01
     # (outside), a later duplicate of e9 (must stay de-duplicated) and the new day's own play.
@@ -27,7 +28,7 @@ def test_late_events_inside_lookback_are_picked_up(local_project: DbtHarness) ->
         _play("e9", "2026-03-09", landed),
         _play("e11", "2026-03-11", "2026-03-11 21:00"),
     ], file_name="landed-2026-03-11.parquet")
-    assert local_project.build().success
+    assert local_project.build(*STAGING).success
 
     ids = {r[0] for r in local_project.query("select event_id from main_staging.stg_gold__viewing_events")}
     assert ids == {f"e{n}" for n in range(1, 12)} | {"late-inside"}
@@ -37,6 +38,6 @@ def test_late_events_inside_lookback_are_picked_up(local_project: DbtHarness) ->
     assert e9[0][0] == 1 and str(e9[0][1]) == "2026-03-09 21:00:00"
 
     # An explicit full refresh (the backfill) picks up the old late event too.
-    assert local_project.build("--full-refresh").success
+    assert local_project.build("--full-refresh", *STAGING).success
     ids = {r[0] for r in local_project.query("select event_id from main_staging.stg_gold__viewing_events")}
     assert "late-outside" in ids

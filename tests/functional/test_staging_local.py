@@ -11,10 +11,14 @@ from tests.functional.conftest import copy_state
 from tests.support.dbt import DbtHarness
 from tests.support.gold import write_gold, write_table
 
+# Staging and the quarantine counts only: what these tests read. The features built on top are the golden
+# tests' business, and building them here would triple the time of each test.
+STAGING = ("--select", "+path:models/staging", "+dq_quarantine_reason_counts", "--indirect-selection", "cautious")
+
 
 def test_quarantine_holds_exactly_the_bad_rows_with_the_first_reason(local_project: DbtHarness) -> None:
     write_gold(local_project.raw_dir, cases.TABLES)
-    outcome = local_project.build()
+    outcome = local_project.build(*STAGING)
     assert outcome.success, outcome.text
 
     rows = local_project.query(
@@ -29,7 +33,7 @@ def test_quarantine_holds_exactly_the_bad_rows_with_the_first_reason(local_proje
 
 def test_valid_rows_are_deduplicated_and_devices_normalised(local_project: DbtHarness) -> None:
     write_gold(local_project.raw_dir, cases.TABLES)
-    assert local_project.build().success
+    assert local_project.build(*STAGING).success
 
     viewing = local_project.query("select event_id, device_type from main_staging.stg_gold__viewing_events")
     assert dict(viewing) == cases.EXPECTED_VIEWING_DEVICES
@@ -45,7 +49,7 @@ def test_valid_rows_are_deduplicated_and_devices_normalised(local_project: DbtHa
 
 def test_reason_counts_mart_counts_quarantined_and_duplicates(local_project: DbtHarness) -> None:
     write_gold(local_project.raw_dir, cases.TABLES)
-    assert local_project.build().success
+    assert local_project.build(*STAGING).success
     counts = local_project.query(
         "select source_table, reason, sum(row_count) from main_marts.dq_quarantine_reason_counts group by 1, 2"
     )
@@ -61,7 +65,7 @@ def test_reason_counts_mart_counts_quarantined_and_duplicates(local_project: Dbt
 def test_missing_source_column_is_a_clear_error_naming_table_and_column(local_project: DbtHarness) -> None:
     write_gold(local_project.raw_dir, cases.TABLES)
     write_table(local_project.raw_dir, "viewing_events", cases.VIEWING, drop=("watch_seconds",))
-    outcome = local_project.build()
+    outcome = local_project.build(*STAGING)
     assert not outcome.success
     assert "Gold source table 'viewing_events' is missing required column 'watch_seconds'" in outcome.text
     assert "Traceback" not in outcome.text
@@ -69,7 +73,7 @@ def test_missing_source_column_is_a_clear_error_naming_table_and_column(local_pr
 
 def test_empty_event_tables_build_with_zero_rows(local_project: DbtHarness) -> None:
     write_gold(local_project.raw_dir, {k: v for k, v in cases.TABLES.items() if not k.endswith("_events")})
-    outcome = local_project.build()
+    outcome = local_project.build(*STAGING)
     assert outcome.success, outcome.text
     for relation in ("stg_gold__viewing_events", "stg_gold__engagement_events", "stg_gold__quarantined_events"):
         assert local_project.query(f"select count(*) from main_staging.{relation}") == [(0,)]
@@ -79,7 +83,7 @@ def test_missing_table_folder_is_a_clear_error(local_project: DbtHarness) -> Non
     write_gold(local_project.raw_dir, cases.TABLES)
     for file in (local_project.raw_dir / "content").iterdir():
         file.unlink()
-    outcome = local_project.build()
+    outcome = local_project.build(*STAGING)
     assert not outcome.success
     assert "Gold source table 'content' has no Parquet files" in outcome.text
 

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import reset_raw_dir
 from tests.functional import staging_cases as cases
+from tests.functional.test_staging_local import STAGING
 from tests.support.dbt import DbtHarness
 from tests.support.gold import write_gold
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.spark
 def staged(spark_project: DbtHarness) -> DbtHarness:
     reset_raw_dir(spark_project)
     write_gold(spark_project.raw_dir, cases.TABLES)
-    outcome = spark_project.build("--full-refresh")
+    outcome = spark_project.build("--full-refresh", *STAGING)
     assert outcome.success, outcome.text
     return spark_project
 

@@ -38,6 +38,7 @@ def load_model(path: Path, code: str = MODEL_CODE) -> ModuleType:
 @pytest.fixture()
 def connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> duckdb.DuckDBPyConnection:
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.delenv(xengine.PLAN_CACHE_ENV, raising=False)  # the suite shares one cache (tests/conftest.py)
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute("create table plays (profile_id varchar, event_date date)")
     # p1 plays on the 1st, 5th and 10th; p2 on the 3rd and 9th.
@@ -97,3 +98,13 @@ def test_unwritable_cache_still_returns_correct_sql(tmp_path: Path, connection, 
     model = load_model(tmp_path / "model_d.py")
     sql = xengine.duckdb_sql(connection, model.build, ["plays"], {"cutoff": date(2026, 10, 7).isoformat()})
     assert plays_by_profile(connection, sql) == {"p1": 2, "p2": 1}
+
+
+def test_a_shared_cache_folder_replaces_the_target_one(tmp_path: Path, connection, monkeypatch) -> None:
+    shared = tmp_path / "shared-plans"
+    monkeypatch.setenv(xengine.PLAN_CACHE_ENV, str(shared))
+    model = load_model(tmp_path / "model_shared.py")
+    sql = xengine.duckdb_sql(connection, model.build, ["plays"], {"cutoff": "2026-03-10"})
+    assert "2026-03-10" in sql
+    assert len(list(shared.glob("*.sql"))) == 1
+    assert not (tmp_path / "target" / "xengine_plans").exists()

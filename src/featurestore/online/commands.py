@@ -111,7 +111,7 @@ def run_sync_command(
     dry_run: bool,
     batch_rows: int,
     gate: GateVerdict | None = None,
-) -> None:
+) -> SyncResult:
     """`featurestore sync` with its console output; `gate`: the verdict of the build this process just ran."""
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -155,6 +155,7 @@ def run_sync_command(
         raise typer.Exit(130) from None
     progress.stop()
     console.print(_summary(result))
+    return result
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
