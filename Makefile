@@ -50,7 +50,7 @@ dbtlint: setup
 # two at once halve the suite's wall time on two cores. The Spark files are handed out first (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 pytest: setup
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 DOCS_ARGS ?=
 docs: setup ## Build the dbt docs site (feature catalog, lineage) and serve it on :8080 (DOCS_ARGS=--no-serve). docs/lineage.md
