@@ -43,7 +43,9 @@ def docs_block(feature: Feature) -> str:
         f"{{% docs feature_{feature.name} %}}\n"
         f"{feature.definition}.\n\n"
         f"**Category** {feature.category} · **window** {feature.window} · **type** {feature.data_type} · "
-        f"**NULL / empty** {feature.null_rule}.\n"
+        f"**NULL / empty** {feature.null_rule}.\n\n"
+        f"**Computed from Gold** {', '.join(f'`{column}`' for column in feature.gold_columns)} "
+        f"(besides the keys and the staging rules every event passes).\n"
         f"{{% enddocs %}}\n"
     )
 

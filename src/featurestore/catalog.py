@@ -33,6 +33,7 @@ class Feature:
     min_value: float | None = None
     max_value: float | None = None
     accepted_values: tuple[str, ...] = ()
+    gold_columns: tuple[str, ...] = ()  # `table.column` of the Gold sources the value is computed from
 
     @property
     def never_null(self) -> bool:
@@ -57,6 +58,7 @@ def load_catalog(project_dir: Path | None = None) -> list[Feature]:
                 min_value=float(row["min_value"]) if row.get("min_value") else None,
                 max_value=float(row["max_value"]) if row.get("max_value") else None,
                 accepted_values=tuple(v for v in (row.get("accepted_values") or "").split("|") if v),
+                gold_columns=tuple(c for c in (row.get("gold_columns") or "").split("|") if c),
             )
             for row in csv.DictReader(handle)
         ]

@@ -157,6 +157,8 @@ def test_docs_site_shows_the_catalog_and_the_lineage_of_profile_features(served_
                              "&& document.body.innerText", what="the feature's definition on the page")
         assert re.search(rf"window\W+{FEATURE_WINDOW}\b", text), "the feature's window is shown"
         assert "watch_behavior" in text and "0 when no plays" in text  # its category and NULL rule
+        assert re.search(r"Computed from Gold\W+viewing_events\.event_ts\W+viewing_events\.watch_seconds", text), \
+            "the Gold columns it is computed from are shown"
 
         # the lineage graph: the launcher button opens the sidebar graph, "View Fullscreen" the whole lineage
         page.click_selector(".launcher-btn a")

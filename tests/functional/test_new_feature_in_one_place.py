@@ -26,7 +26,7 @@ from tests.support.dbt import PROJECT_DIR, DbtHarness, copy_project
 
 NEW_FEATURE = "watch_minutes_14d"
 CATALOG_ROW = [NEW_FEATURE, "watch_behavior", "double", "14d", "Watch minutes in the 14 days ending on D",
-               "0 when no plays", "0", "", ""]
+               "0 when no plays", "0", "", "", "viewing_events.event_ts|viewing_events.watch_seconds"]
 # The mart expression, as the guide shows it: the window total next to its siblings, the feature from it.
 TOTAL_ANCHOR = "        coalesce(sum(case when {{ in_last_days(28) }} then watch_seconds end), 0) as watch_seconds_28d,\n"
 TOTAL_LINE = "        coalesce(sum(case when {{ in_last_days(14) }} then watch_seconds end), 0) as watch_seconds_14d,\n"

@@ -182,6 +182,7 @@ def test_schema_is_the_feature_catalog(served: FeatureServer) -> None:
         (row["feature_name"], row["data_type"], row["category"], row["definition"]) for row in catalog
     ]
     assert len(schema["features"]) == 62
+    assert [f["gold_columns"] for f in schema["features"]] == [row["gold_columns"].split("|") for row in catalog]
 
 
 def test_no_token_refuses_to_start_and_no_auth_serves_openly(store: Store, tmp_path: Path) -> None:

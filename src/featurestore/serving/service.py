@@ -71,6 +71,7 @@ class FeatureService:
                 "window": f.window,
                 "definition": f.definition,
                 "null_rule": f.null_rule,
+                "gold_columns": list(f.gold_columns),
             }
             for f in load_catalog(project_dir)
         ]
