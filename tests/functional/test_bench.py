@@ -36,6 +36,7 @@ def run_bench(
     environment = {
         k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "RAW_DATA_DIR", "DUCKDB_PATH"}
     }
+    environment["COLUMNS"] = "400"  # usage errors are boxed by the console width: keep long tmp paths on one line
     environment.update(env or {})
     return subprocess.run(
         [FEATURESTORE, "bench", *args],
