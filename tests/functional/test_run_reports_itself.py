@@ -88,6 +88,14 @@ def test_a_corrupt_gold_file_stops_the_run_with_one_line_and_no_stale_report(
     assert this_run not in (older, stopped["invocation_id"])
     assert f"Publish gate passed in dbt run {this_run}." in fixed.output
     assert invocation_ids(fixed.output) == {this_run}, "the summary names an invocation other than its own"
+    # the closing run summary: this run's stages and what it wrote (a daily run over the copied build)
+    assert f"Run summary: dbt build {this_run} on local" in fixed.output
+    cell = r"[\s│|]+"  # a table cell border
+    assert re.search(rf"dbt build{cell}[\d.]+{cell}\d+ models; data tests \d+ passed, \d+ warned, 0 failed",
+                     fixed.output)
+    assert "Rows written per model by this run" in fixed.output
+    assert re.search(rf"main_marts\.profile_features{cell}incremental{cell}[1-9][\d,]*{cell}from \d{{4}}-",
+                     fixed.output), "the published log's rows of the dates it replaced"
 
 
 def test_a_fresh_warehouse_with_an_older_target_folder_reports_the_file_not_the_old_run(
