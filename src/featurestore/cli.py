@@ -30,6 +30,7 @@ from featurestore.paths import ProjectPaths
 from featurestore.invocations import current_results, run_dbt
 from featurestore.point_in_time import PointInTimeError, build_training_set
 from featurestore.online.commands import get_command, redis_app, run_sync_command, sync_command, verify_command
+from featurestore.online import sync as online_sync
 from featurestore.report.command import report_command
 from featurestore.serving.command import serve_command
 from featurestore.run_results import RunResults
@@ -192,7 +193,10 @@ def print_run_summary(
     console.print(stages)
     if target != "local":
         return
-    written = run_summary.rows_written(paths.duckdb_path, paths.target_dir, results, before)
+    written = run_summary.rows_written(
+        paths.duckdb_path, paths.target_dir, results, before,
+        lookback_days=online_sync.lookback_days(paths), full_refresh=online_sync.was_full_refresh(paths),
+    )
     dates = run_summary.published_dates(written, paths.duckdb_path)
     if dates is not None:
         console.print(f"Feature dates built: {dates.first} … {dates.last} ({dates.count} dates with published rows)")

@@ -46,8 +46,6 @@ class RunResults:
     elapsed_seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
     generated_at: datetime | None = None  # when dbt wrote the file (the end of the invocation)
-    variables: dict[str, object] = field(default_factory=dict)  # the --vars of the invocation
-    full_refresh: bool = False
 
     @classmethod
     def load(cls, target_dir: Path) -> "RunResults":
@@ -65,8 +63,6 @@ class RunResults:
                 NodeResult(r["unique_id"], r["status"], r.get("message"), float(r.get("execution_time") or 0.0))
                 for r in raw["results"]
             ],
-            variables=dict(args.get("vars") or {}),
-            full_refresh=bool(args.get("full_refresh", False)),
             generated_at=parse_timestamp(raw["metadata"].get("generated_at")),
         )
 

@@ -1,7 +1,6 @@
 """The closing summary of `featurestore run`: what this run did, stage by stage.
 
-- **Stages**: wall time of each step of the run (sample generation, `dbt build`, the publish gate, the Redis
-  sync) and, inside the build, dbt's own time per layer (staging, intermediate, each marts folder, data tests),
+- **Stages**: wall time of each step of the run (sample generation, `dbt build`, the Redis sync) and, inside the build, dbt's own time per layer (staging, intermediate, each marts folder, data tests),
   summed over nodes (dbt runs two at a time, so the layers add up to more than the build's wall time).
 - **Dates built**: the feature dates the published log was rebuilt for.
 - **Rows written per model**: every incremental model replaces whole dates (delete+insert on its date key,
@@ -28,7 +27,6 @@ from featurestore.run_results import RunResults
 from featurestore.warehouse import Warehouse
 
 DATE_KEYS = ("feature_date", "event_date")
-DEFAULT_LOOKBACK_DAYS = 3  # dbt_project.yml `lookback_days`
 PUBLISHED_RELATION = "main_marts.profile_features"
 
 
@@ -101,11 +99,6 @@ def date_watermarks(duckdb_path: Path) -> dict[str, date | None]:
     return marks
 
 
-def lookback_days(results: RunResults) -> int:
-    value = results.variables.get("lookback_days", DEFAULT_LOOKBACK_DAYS)
-    return int(value)  # type: ignore[call-overload]
-
-
 @dataclass(frozen=True)
 class BuiltModel:
     relation: str  # schema.table
@@ -134,11 +127,13 @@ def built_models(target_dir: Path, results: RunResults) -> list[BuiltModel]:
 
 
 def rows_written(
-    duckdb_path: Path, target_dir: Path, results: RunResults, before: dict[str, date | None]
+    duckdb_path: Path, target_dir: Path, results: RunResults, before: dict[str, date | None], *,
+    lookback_days: int, full_refresh: bool,
 ) -> list[ModelRows]:
-    """Rows each model of this run wrote (see the module docstring)."""
+    """Rows each model of this run wrote (see the module docstring); `lookback_days` and `full_refresh` as the
+    build ran (featurestore.online.sync reads both from its run_results.json and dbt_project.yml)."""
     warehouse = Warehouse(duckdb_path)
-    lookback = timedelta(days=lookback_days(results))
+    lookback = timedelta(days=lookback_days)
     written = []
     for model in built_models(target_dir, results):
         relation, materialized, key = model.relation, model.materialized, model.unique_key
@@ -146,7 +141,7 @@ def rows_written(
             written.append(ModelRows(relation, materialized, None, None))
             continue
         since = None
-        if materialized == "incremental" and key in DATE_KEYS and not results.full_refresh:
+        if materialized == "incremental" and key in DATE_KEYS and not full_refresh:
             newest_before = before.get(relation)
             if model.replaces_newest_date_only and newest_before is not None:
                 since = _newest(warehouse, relation, key)

@@ -90,7 +90,8 @@ def test_a_daily_run_wrote_the_look_back_window_and_the_newest_date(tmp_path: Pa
 
     daily_run(warehouse)
     results = write_artefacts(tmp_path / "target")
-    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", results, before)}
+    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", results, before,
+                                                                   lookback_days=3, full_refresh=False)}
 
     assert rows[LOG].since == date(2026, 8, 7) and rows[LOG].rows == 5 * 3  # 08-07 .. 08-11, three rows each
     assert rows[DAILY_MART].since == date(2026, 8, 11) and rows[DAILY_MART].rows == 4
@@ -107,11 +108,13 @@ def test_a_wider_look_back_and_a_full_refresh_count_more(tmp_path: Path) -> None
     daily_run(warehouse)
 
     backfill = write_artefacts(tmp_path / "target", lookback_days=8)  # `featurestore daily --backfill-from 08-02`
-    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", backfill, before)}
+    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", backfill, before,
+                                                                   lookback_days=8, full_refresh=False)}
     assert rows[LOG].since == date(2026, 8, 2) and rows[LOG].rows == 5 * 2 + 5 * 3  # 08-02..06 kept two rows
 
     full = write_artefacts(tmp_path / "target", full_refresh=True)
-    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", full, before)}
+    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", full, before,
+                                                                   lookback_days=3, full_refresh=True)}
     assert rows[LOG].since is None and rows[LOG].rows == 6 * 2 + 5 * 3
     assert rows[DAILY_MART].rows == 1 + 4
 
@@ -121,7 +124,8 @@ def test_a_first_build_wrote_every_row(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     make_warehouse(warehouse)
     results = write_artefacts(tmp_path / "target")
-    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", results, {})}
+    rows = {r.relation: r for r in run_summary.rows_written(warehouse, tmp_path / "target", results, {},
+                                                                   lookback_days=3, full_refresh=False)}
     assert rows[LOG].rows == 20 and rows[LOG].since is None
 
 
