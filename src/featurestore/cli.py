@@ -284,7 +284,7 @@ def _daily(paths: ProjectPaths, options: daily.DailyOptions, run: daily.DailyRun
         full = options.backfill_from is not None or options.full_refresh
         console.print("[bold]daily: sync[/] " + ("(every profile) …" if full else "…"))
         try:
-            run_sync_command(paths, full=full, dry_run=False, batch_rows=8192, gate=verdict)
+            run_sync_command(paths, full=full, dry_run=False, batch_rows=8192, gate=verdict, target=options.target)
         except typer.Exit as stopped:  # the sync printed its one-line error
             if stopped.exit_code in (0, 130):
                 raise

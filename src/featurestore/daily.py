@@ -36,6 +36,7 @@ from pathlib import Path
 from featurestore import pipeline
 from featurestore.failures import EXIT_INPUT, FeaturestoreError
 from featurestore.gate import GateVerdict
+from featurestore.online.sync import project_lookback_days
 from featurestore.paths import ProjectPaths
 from featurestore.run_results import RunResults
 
@@ -49,7 +50,6 @@ EXIT_REPORT_FAILED = 13
 # Node types whose failure means the build itself (or its code: unit tests) broke; a failing data test is the
 # publish gate refusing the data.
 BUILDING_RESOURCES = {"model", "seed", "snapshot", "unit_test"}
-DEFAULT_LOOKBACK_DAYS = 3  # dbt_project.yml `lookback_days`; a backfill never narrows the window below it
 
 
 class Stage(str, Enum):
@@ -144,11 +144,11 @@ def check_options(options: DailyOptions) -> None:
             "--backfill-*, --lookback-days, --full-refresh).",
             EXIT_INPUT,
         )
-    if options.target != "local" and set(options.stages) & {Stage.sync, Stage.report}:
+    if options.target != "local" and Stage.report in options.stages:
         raise FeaturestoreError(
-            f"The Redis sync and the quality report read the `local` DuckDB warehouse; on target "
-            f"`{options.target}` run the build stage alone: `featurestore daily --only build --target "
-            f"{options.target}`.",
+            f"The quality report reads the `local` DuckDB warehouse; on target `{options.target}` run the "
+            f"build and the sync alone: `featurestore daily --only build --target {options.target}`, then "
+            f"`featurestore daily --only sync --target {options.target}`.",
             EXIT_INPUT,
         )
 
@@ -186,7 +186,8 @@ def dbt_vars(options: DailyOptions, paths: ProjectPaths) -> dict[str, object]:
         if newest is None:
             logger.info("No published features yet: the first build covers every date anyway.")
         else:
-            variables["lookback_days"] = max(DEFAULT_LOOKBACK_DAYS, (newest - options.backfill_from).days)
+            # a backfill never narrows the window below the project's
+            variables["lookback_days"] = max(project_lookback_days(paths), (newest - options.backfill_from).days)
     return variables
 
 

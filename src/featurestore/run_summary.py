@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -99,6 +101,17 @@ def date_watermarks(duckdb_path: Path) -> dict[str, date | None]:
     return marks
 
 
+def load_manifest(target_dir: Path) -> dict[str, Any]:
+    """dbt's manifest.json, parsed once per version of the file (the summary reads it twice)."""
+    path = target_dir / "manifest.json"
+    return _parsed_json(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed_json(path: Path, mtime_ns: int) -> dict[str, Any]:
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class BuiltModel:
     relation: str  # schema.table
@@ -109,7 +122,7 @@ class BuiltModel:
 
 def built_models(target_dir: Path, results: RunResults) -> list[BuiltModel]:
     """Each model this invocation built successfully, in the order dbt finished them."""
-    manifest = json.loads((target_dir / "manifest.json").read_text())
+    manifest = load_manifest(target_dir)
     built = [n.unique_id for n in results.nodes if n.resource_type == "model" and n.status == "success"]
     models = []
     for unique_id in built:
@@ -194,7 +207,7 @@ def layer_of(unique_id: str, manifest_nodes: dict[str, dict[str, object]]) -> st
 
 def layer_seconds(target_dir: Path, results: RunResults) -> dict[str, float]:
     """dbt's execution time summed per layer, in build order of first appearance."""
-    manifest = json.loads((target_dir / "manifest.json").read_text())
+    manifest = load_manifest(target_dir)
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
     seconds: dict[str, float] = {}
     for node in results.nodes:

@@ -4,6 +4,10 @@ synthetic warehouses written straight into DuckDB, and the environment the sync 
 from __future__ import annotations
 
 import os
+import random
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,7 +19,7 @@ import redis
 
 from featurestore.online import synthetic
 from featurestore.online.layout import Layout
-from featurestore.online.server import RedisServer, free_port
+from featurestore.online.server import RedisServer, free_port, redis_cli_path
 from featurestore.online.sync import SyncResult, run_sync
 from featurestore.paths import ProjectPaths, find_project_dir
 
@@ -119,3 +123,63 @@ def store(
 
 def day(n: int) -> date:
     return START + timedelta(days=n)
+
+
+def cluster_port() -> int:
+    """A free port p <= 55535 with p + 10000 (the cluster bus) free too."""
+    for _ in range(200):
+        with socket.socket() as a, socket.socket() as b:
+            port = random.randint(20000, 45000)
+            try:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port pair")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[RedisServer]]:
+    nodes = []
+    try:
+        for i in range(3):
+            port = cluster_port()
+            node = RedisServer(
+                tmp_path / f"node{i}",
+                port,
+                extra_args=[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                ],
+            )
+            node.start()
+            nodes.append(node)
+        subprocess.run(
+            [
+                str(redis_cli_path()),
+                "--cluster",
+                "create",
+                *[f"127.0.0.1:{n.port}" for n in nodes],
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        deadline = time.monotonic() + 20
+        while any(
+            n.client(decode_responses=True).cluster("INFO").get("cluster_state") != "ok" for n in nodes
+        ):
+            assert time.monotonic() < deadline, "the cluster did not converge"
+            time.sleep(0.1)
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop(save=False)

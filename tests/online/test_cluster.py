@@ -2,82 +2,17 @@
 
 from __future__ import annotations
 
-import random
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from redis.cluster import RedisCluster
 
 from featurestore.online import synthetic
 from featurestore.online.client import OnlineStoreClient
-from featurestore.online.server import RedisServer, free_port, redis_cli_path
+from featurestore.online.server import RedisServer, free_port
 from featurestore.online.verify import run_verify
 from tests.online.conftest import Store, day
 from tests.support.serve import serve_args
-
-
-def cluster_port() -> int:
-    """A free port p <= 55535 with p + 10000 (the cluster bus) free too."""
-    for _ in range(200):
-        with socket.socket() as a, socket.socket() as b:
-            port = random.randint(20000, 45000)
-            try:
-                a.bind(("127.0.0.1", port))
-                b.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port pair")
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[list[RedisServer]]:
-    nodes = []
-    try:
-        for i in range(3):
-            port = cluster_port()
-            node = RedisServer(
-                tmp_path / f"node{i}",
-                port,
-                extra_args=[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                    "--cluster-node-timeout",
-                    "2000",
-                ],
-            )
-            node.start()
-            nodes.append(node)
-        subprocess.run(
-            [
-                str(redis_cli_path()),
-                "--cluster",
-                "create",
-                *[f"127.0.0.1:{n.port}" for n in nodes],
-                "--cluster-replicas",
-                "0",
-                "--cluster-yes",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        deadline = time.monotonic() + 20
-        while any(
-            n.client(decode_responses=True).cluster("INFO").get("cluster_state") != "ok" for n in nodes
-        ):
-            assert time.monotonic() < deadline, "the cluster did not converge"
-            time.sleep(0.1)
-        yield nodes
-    finally:
-        for node in nodes:
-            node.stop(save=False)
 
 
 def test_sync_get_and_verify_on_a_cluster(

@@ -88,6 +88,15 @@ def sync_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would change; write nothing."),
     batch_rows: int = typer.Option(8192, "--batch-rows", min=1, help="Profiles per pipelined batch."),
     wait: float = typer.Option(0.0, "--wait", metavar="SECONDS", min=0, envvar=WAIT_ENV, help=WAIT_HELP),
+    target: str = typer.Option(
+        "local", "--target", "-t", envvar="DBT_TARGET",
+        help="Where the published table is: local (DuckDB, written from this process), or spark / databricks "
+        "(the sync runs as a Spark job: its executors write to Redis).",
+    ),
+    partitions: int | None = typer.Option(
+        None, "--partitions", min=1,
+        help="Spark targets: write from this many partitions (parallel Redis pipelines); default: Spark's.",
+    ),
 ) -> None:
     """Load the latest published features into Redis (REDIS_URL, else the local Redis), incrementally.
 
@@ -97,11 +106,23 @@ def sync_command(
     Each changed profile is replaced atomically; deleted and expired profiles are removed; meta moves last.
     """
     paths = _paths()
+    check_sync_target(target)
     if dry_run:
-        run_sync_command(paths, full=full, dry_run=True, batch_rows=batch_rows)
+        run_sync_command(paths, full=full, dry_run=True, batch_rows=batch_rows, target=target,
+                         partitions=partitions)
         return
-    with writer_lock(paths, "local", wait=wait):
-        run_sync_command(paths, full=full, dry_run=False, batch_rows=batch_rows)
+    with writer_lock(paths, target, wait=wait):
+        run_sync_command(paths, full=full, dry_run=False, batch_rows=batch_rows, target=target,
+                         partitions=partitions)
+
+
+SYNC_TARGETS = ("local", "spark", "databricks")
+
+
+def check_sync_target(target: str) -> None:
+    if target not in SYNC_TARGETS:
+        raise _fail(OnlineStoreError(f"Unknown --target {target!r}: use one of {', '.join(SYNC_TARGETS)}.",
+                                     exit_code=2))
 
 
 def run_sync_command(
@@ -111,8 +132,11 @@ def run_sync_command(
     dry_run: bool,
     batch_rows: int,
     gate: GateVerdict | None = None,
+    target: str = "local",
+    partitions: int | None = None,
 ) -> SyncResult:
-    """`featurestore sync` with its console output; `gate`: the verdict of the build this process just ran."""
+    """`featurestore sync` with its console output; `gate`: the verdict of the build this process just ran;
+    `target`: local (DuckDB) or a Spark target (`spark_sync`)."""
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -134,6 +158,11 @@ def run_sync_command(
         if task:
             progress.advance(task[0], rows)
 
+    open_source = None
+    if target != "local":
+        from featurestore.online.spark_sync import spark_source  # sqlglot and pyspark: only when used
+
+        open_source = spark_source(target, partitions)
     try:
         result = run_sync(
             paths,
@@ -143,6 +172,7 @@ def run_sync_command(
             on_plan=on_plan,
             on_progress=on_progress,
             gate=gate,
+            open_source=open_source,
         )
     except FeaturestoreError as exc:
         progress.stop()

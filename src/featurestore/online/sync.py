@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -44,14 +45,9 @@ from featurestore.invocations import current_results
 from featurestore.online import OnlineStoreError
 from featurestore.online.client import RedisLike, open_redis, read_meta, redact, resolve_url
 from featurestore.online.layout import TTL_ANCHOR_COLUMNS, Layout, configured_ttl_days
-from featurestore.online.resp import (
-    RedisReplyError,
-    ReplyCounter,
-    batch_payload,
-    lines_per_transaction,
-    sql_string,
-    transaction_sql,
-)
+from featurestore.online import plan as plan_sql
+from featurestore.online.plan import PlanQueries, PlanTables, resp_sql
+from featurestore.online.resp import RedisReplyError, ReplyCounter, batch_payload, lines_per_transaction
 from featurestore.paths import ProjectPaths
 from featurestore.warehouse import open_for_writing
 
@@ -106,6 +102,11 @@ def lookback_days(paths: ProjectPaths) -> int:
             return int(value)
     except (ValueError, TypeError, AttributeError):
         pass
+    return project_lookback_days(paths)
+
+
+def project_lookback_days(paths: ProjectPaths) -> int:
+    """`lookback_days` of dbt_project.yml (what a build without --vars uses), else dbt's default of 3."""
     try:
         project = yaml.safe_load((paths.project_dir / "dbt_project.yml").read_text()) or {}
         value = (project.get("vars") or {}).get("lookback_days")
@@ -141,12 +142,84 @@ class SyncPlan:
         return self.mode == "full"
 
 
-def _date(d: date) -> str:
-    return f"date '{d.isoformat()}'"
+class PlanSource:
+    """What a sync needs of a warehouse: the plan's relations (`plan.py`) and a way to write the planned
+    profiles. `SyncSource` is DuckDB on this machine; `spark_sync.SparkSyncSource` is a Spark job."""
+
+    layout: Layout
+    queries: PlanQueries
+
+    def _keep(self, name: str, sql: str, view: bool = False) -> None:
+        """Keep the result of `sql` (DuckDB dialect) under `name` for the plan's later queries."""
+        raise NotImplementedError
+
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def column_types(self) -> dict[str, pa.DataType]:
+        raise NotImplementedError
+
+    def has_plan_history(self) -> bool:
+        raise NotImplementedError
+
+    def write(
+        self,
+        client: RedisLike,
+        url: str,
+        plan: SyncPlan,
+        result: SyncResult,
+        batch_rows: int,
+        on_progress: Progress | None,
+    ) -> None:
+        """Write every planned profile's transaction; `result.written` counts them."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "PlanSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check_columns(self) -> None:
+        check_published_columns(self.queries.tables.features, self.column_types(), self.layout)
+
+    def newest_date(self) -> date:
+        ((newest,),) = self._rows(self.queries.newest_date())
+        if newest is None:
+            raise OnlineStoreError(f"{self.queries.tables.features} is empty: nothing to publish.")
+        return newest  # type: ignore[no-any-return]
+
+    def build_plan(self, newest: date, resync_from: date | None, ttl_days: int) -> None:
+        """The plan's relations: plan states, every profile's latest row and state, the writes."""
+        q = self.queries
+        if self.has_plan_history():
+            self._keep(plan_sql.PLANS, q.plans(newest))
+            self._keep(plan_sql.PLAN_CHANGES, q.plan_changes(newest, resync_from))
+        else:
+            self._keep(plan_sql.PLANS, q.no_plans())
+            self._keep(plan_sql.PLAN_CHANGES, q.no_plan_changes())
+        self._keep(plan_sql.SYNC_PLAN, q.sync_plan(newest, ttl_days))
+        self._keep(plan_sql.SYNC_WRITES, q.writes(resync_from), view=True)
+
+    def count_writes(self) -> int:
+        return int(self._rows(self.queries.count_writes())[0][0])
+
+    def removals(self, newest: date, resync_from: date | None, ttl_days: int) -> tuple[list[str], list[str]]:
+        """(deleted, expired) profile ids to remove (`PlanQueries.deleted` / `expired`)."""
+        deleted = self._rows(self.queries.deleted(newest, resync_from))
+        expired = self._rows(self.queries.expired(resync_from, ttl_days))
+        return [r[0] for r in deleted], [r[0] for r in expired]
+
+    def written_ids(self) -> set[str]:
+        return {r[0] for r in self._rows(self.queries.written_ids())}
 
 
-class SyncSource:
-    """The warehouse side of a sync: one DuckDB connection, the plan as a temp table, the RESP stream."""
+class SyncSource(PlanSource):
+    """The warehouse side of a sync on one machine: one DuckDB connection, the plan as temp tables, the
+    RESP stream written from this process."""
 
     def __init__(self, duckdb_path: Path, layout: Layout) -> None:
         if not duckdb_path.is_file():
@@ -155,6 +228,7 @@ class SyncSource:
                 "(or set DUCKDB_PATH)."
             )
         self.layout = layout
+        self.queries = PlanQueries(PlanTables(FEATURES, PROFILES, PLANS), layout)
         try:
             self.con = open_for_writing(duckdb_path)  # waits for readers (BI tools) to close the file
         except duckdb.Error as exc:
@@ -166,41 +240,18 @@ class SyncSource:
     def __enter__(self) -> "SyncSource":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def check_columns(self) -> None:
+    def column_types(self) -> dict[str, pa.DataType]:
         try:
             described = self.con.sql(f"select * from {FEATURES} limit 0").to_arrow_table().schema
         except duckdb.Error as exc:
             raise OnlineStoreError(f"Cannot read {FEATURES}: {exc}") from exc
-        types = {f.name: f.type for f in described}
-        required = [f.name for f in self.layout.fields] + list(TTL_ANCHOR_COLUMNS)
-        missing = [name for name in required if name not in types]
-        if missing or "feature_date" not in types or "profile_id" not in types:
-            raise OnlineStoreError(
-                f"{FEATURES} lacks columns the online store publishes: "
-                f"{', '.join(missing or ['feature_date'])}. "
-                "Rebuild it (`dbt build`) with the current feature catalog."
-            )
-        wrong = [
-            f"{f.name} ({types[f.name]}, catalog: {f.type})"
-            for f in self.layout.fields
-            if not f.accepts(types[f.name])
-        ]
-        if wrong:
-            raise OnlineStoreError(
-                f"{FEATURES} column types disagree with the feature catalog: {', '.join(wrong)}"
-            )
+        return {f.name: f.type for f in described}
 
     def newest_date(self) -> date:
         try:
-            (newest,) = self.con.execute(f"select max(feature_date) from {FEATURES}").fetchone()  # type: ignore[misc]
+            return super().newest_date()
         except duckdb.Error as exc:
             raise OnlineStoreError(f"Cannot read {FEATURES}: {exc}") from exc
-        if newest is None:
-            raise OnlineStoreError(f"{FEATURES} is empty: nothing to publish.")
-        return newest
 
     def has_plan_history(self) -> bool:
         return bool(
@@ -210,159 +261,53 @@ class SyncSource:
             ).fetchone()[0]  # type: ignore[index]
         )
 
-    def build_plans(self, newest: date, resync_from: date | None) -> None:
-        """Temp tables `_fs_plans` (account_id, plan_tier valid on N: the latest state started on or before
-        N, else the earliest known one, as the `plan_tier_as_of` macro) and `_fs_plan_changes` (accounts
-        with a state starting in the sync window: their profiles are rewritten). Empty without plan
-        history."""
-        n = _date(newest)
-        if not self.has_plan_history():
-            self.con.execute("create or replace temp table _fs_plans (account_id varchar, plan_tier varchar)")
-            self.con.execute("create or replace temp table _fs_plan_changes (account_id varchar)")
-            return
-        self.con.execute(
-            f"""
-            create or replace temp table _fs_plans as
-            select
-                account_id,
-                coalesce(
-                    arg_max(plan_tier, valid_from) filter (where cast(valid_from as date) <= {n}),
-                    arg_min(plan_tier, valid_from)
-                ) as plan_tier
-            from {PLANS}
-            group by account_id
-            """
-        )
-        since = "false" if resync_from is None else f"cast(valid_from as date) >= {_date(resync_from)}"
-        self.con.execute(
-            f"""
-            create or replace temp table _fs_plan_changes as
-            select distinct account_id from {PLANS} where {since} and cast(valid_from as date) <= {n}
-            """
-        )
+    def _keep(self, name: str, sql: str, view: bool = False) -> None:
+        kind = "temp view" if view else "temp table"
+        self.con.execute(f"create or replace {kind} {name} as {sql}")
 
-    def build_plan(self, newest: date, resync_from: date | None, ttl_days: int) -> None:
-        """Temp table `_fs_sync_plan`: every profile of the log, its latest row <= N and its state at N."""
-        n = _date(newest)
-        self.build_plans(newest, resync_from)
-        anchor = "coalesce(f.last_play_date, f.profile_created_date, p.created_date)"
-        self.con.execute(
-            f"""
-            create or replace temp table _fs_sync_plan as
-            with latest as (
-                select profile_id, max(feature_date) as feature_date
-                from {FEATURES}
-                where feature_date <= {n}
-                group by profile_id
-            ),
-            profiles as (
-                select profile_id, min(created_date) as created_date, max(deleted_date) as deleted_date
-                from {PROFILES}
-                group by profile_id
-            ),
-            rows as (
-                select
-                    latest.profile_id, latest.feature_date, f.account_id, {anchor} as anchor_date,
-                    p.deleted_date
-                from latest
-                inner join {FEATURES} as f
-                    on f.profile_id = latest.profile_id and f.feature_date = latest.feature_date
-                left join profiles as p on p.profile_id = latest.profile_id
-            )
-            select
-                profile_id,
-                feature_date,
-                account_id,
-                anchor_date,
-                deleted_date,
-                case
-                    when deleted_date is not null and deleted_date <= {n} then 'deleted'
-                    when {ttl_days} > 0 and anchor_date is not null and anchor_date + {ttl_days} <= {n}
-                        then 'expired'
-                    else 'live'
-                end as state,
-                case when {ttl_days} > 0 and anchor_date is not null
-                    then date_diff('day', {n}, anchor_date + {ttl_days}) * 86400
-                end as expire_seconds
-            from rows
-            """
-        )
-        # rows dated in the window, and the profiles of accounts whose plan changed in it
-        after = (
-            "true"
-            if resync_from is None
-            else f"(feature_date >= {_date(resync_from)} "
-            "or account_id in (select account_id from _fs_plan_changes))"
-        )
-        self.con.execute(
-            f"create or replace temp view _fs_sync_writes as "
-            f"select * from _fs_sync_plan where state = 'live' and {after}"
-        )
-
-    def count_writes(self) -> int:
-        return int(self.con.execute("select count(*) from _fs_sync_writes").fetchone()[0])  # type: ignore[index]
-
-    def removals(self, newest: date, resync_from: date | None, ttl_days: int) -> tuple[list[str], list[str]]:
-        """(deleted, expired) profile ids to remove: all of them in a full sync; in an incremental one those
-        whose deletion date, expiry date (anchor + TTL) or latest row is on or after `resync_from`."""
-        n = _date(newest)
-        if resync_from is None:
-            in_window = "true"
-            deletion_in_window = "true"
-        else:
-            w = _date(resync_from)
-            in_window = f"(feature_date >= {w} or deleted_date >= {w})"
-            deletion_in_window = f"deleted_date >= {w}"
-        deleted = self.con.execute(
-            f"""
-            select profile_id from _fs_sync_plan where state = 'deleted' and {in_window}
-            union
-            select profile_id from {PROFILES}
-            where deleted_date <= {n} and {deletion_in_window}
-                and profile_id not in (select profile_id from _fs_sync_plan)
-            order by 1
-            """
-        ).fetchall()
-        expired_window = (
-            "true"
-            if resync_from is None
-            else (
-                f"(feature_date >= {_date(resync_from)} or anchor_date + {ttl_days} >= {_date(resync_from)})"
-            )
-        )
-        expired = self.con.execute(
-            f"select profile_id from _fs_sync_plan where state = 'expired' and {expired_window} order by 1"
-        ).fetchall()
-        return [r[0] for r in deleted], [r[0] for r in expired]
-
-    def written_ids(self) -> set[str]:
-        return {r[0] for r in self.con.execute("select profile_id from _fs_sync_writes").fetchall()}
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql).fetchall()
 
     def stream(self, batch_rows: int = BATCH_ROWS, with_keys: bool = False) -> pa.RecordBatchReader:
         """Record batches of `resp` (the RESP bytes of each profile's transaction), `has_expire` and, for
         routing on a cluster, `key`."""
-        key = f"({sql_string(self.layout.profile_key_prefix)} || f.profile_id)"
-        tx = transaction_sql(self.layout.fields, key, "f.feature_date", "f._fs_expire_seconds", alias="f")
         self.con.execute(f"set threads = {STREAM_THREADS}")
-        key_column = f", {key} as key" if with_keys else ""
-        # the row of each profile to write, with plan_tier as valid on N (`build_plans`)
-        sql = f"""
-            select {tx} as resp, f._fs_expire_seconds is not null as has_expire{key_column}
-            from (
-                select
-                    rows.* replace (coalesce(plans.plan_tier, rows.plan_tier) as plan_tier),
-                    w.expire_seconds as _fs_expire_seconds
-                from _fs_sync_writes as w
-                inner join {FEATURES} as rows
-                    on rows.profile_id = w.profile_id and rows.feature_date = w.feature_date
-                left join _fs_plans as plans on rows.account_id = plans.account_id
-            ) as f
-        """
+        sql = resp_sql(self.layout, f"({self.queries.rows_to_write()})", with_keys)
         return self.con.sql(sql).to_arrow_reader(batch_rows)
+
+    def write(
+        self,
+        client: RedisLike,
+        url: str,
+        plan: SyncPlan,
+        result: SyncResult,
+        batch_rows: int,
+        on_progress: Progress | None,
+    ) -> None:
+        """Every planned profile's transaction, pipelined from this process."""
+        _write(client, self, plan, result, batch_rows, on_progress, redact(url))
+
+
+def check_published_columns(relation: str, types: dict[str, pa.DataType], layout: Layout) -> None:
+    """OnlineStoreError unless the published log has every column the online store writes, typed as the
+    feature catalog says."""
+    required = [f.name for f in layout.fields] + list(TTL_ANCHOR_COLUMNS)
+    missing = [name for name in required if name not in types]
+    if missing or "feature_date" not in types or "profile_id" not in types:
+        raise OnlineStoreError(
+            f"{relation} lacks columns the online store publishes: "
+            f"{', '.join(missing or ['feature_date'])}. "
+            "Rebuild it (`dbt build`) with the current feature catalog."
+        )
+    wrong = [
+        f"{f.name} ({types[f.name]}, catalog: {f.type})" for f in layout.fields if not f.accepts(types[f.name])
+    ]
+    if wrong:
+        raise OnlineStoreError(f"{relation} column types disagree with the feature catalog: {', '.join(wrong)}")
 
 
 def make_plan(
-    source: SyncSource,
+    source: PlanSource,
     meta_date: date | None,
     full: bool,
     ttl_days: int,
@@ -613,10 +558,13 @@ def run_sync(
     on_plan: Callable[[SyncPlan], None] | None = None,
     on_progress: Progress | None = None,
     gate: GateVerdict | None = None,
+    open_source: Callable[[ProjectPaths, Layout], PlanSource] | None = None,
 ) -> SyncResult:
     """One sync, end to end. Raises OnlineStoreError (with its exit code) on any failure.
 
-    `gate`: the verdict of the build this process just ran (`featurestore run`); else the newest build's."""
+    `gate`: the verdict of the build this process just ran (`featurestore run`); else the newest build's.
+    `open_source`: where the plan is made and the profiles written from (`spark_sync.spark_source`); default:
+    the DuckDB warehouse, written from this process."""
     started = time.perf_counter()
     paths = paths or ProjectPaths.discover()
     if gate is None:
@@ -631,7 +579,8 @@ def run_sync(
         layout = Layout.from_catalog(prefix, paths.project_dir)
     except OSError as exc:
         raise OnlineStoreError(f"Cannot read the feature catalog: {exc}") from exc
-    with SyncSource(paths.duckdb_path, layout) as source:
+    opened = open_source(paths, layout) if open_source else SyncSource(paths.duckdb_path, layout)
+    with opened as source:
         source.check_columns()
         source.newest_date()
         resolved = resolve_url(url, start_local=True, paths=paths)
@@ -664,7 +613,7 @@ def run_sync(
                 result.written = plan.to_write
                 result.seconds = time.perf_counter() - started
                 return result
-            _write(client, source, plan, result, batch_rows, on_progress, where)
+            source.write(client, resolved, plan, result, batch_rows, on_progress)
             result.deleted = delete_keys(client, (layout.profile_key(p) for p in plan.deleted_ids))
             result.expired = delete_keys(client, (layout.profile_key(p) for p in plan.expired_ids))
             if plan.full:
