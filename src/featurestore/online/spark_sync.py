@@ -1,4 +1,4 @@
-"""`featurestore sync --engine spark`: the sync as a Spark job, for a feature log built on Spark / Databricks.
+"""`featurestore sync --target spark|databricks`: the sync as a Spark job, for a feature log built on Spark.
 
 The same sync as on one machine (`sync.run_sync`: gate, plan, writes, removals, meta last), with two parts
 moved onto Spark:
