@@ -38,7 +38,6 @@ from featurestore.online import OnlineStoreError
 from featurestore.online.client import RedisLike, open_redis, redact
 from featurestore.online.layout import Layout
 from featurestore.online.plan import PlanQueries, PlanTables, resp_sql
-from featurestore.online.resp import RedisReplyError
 from featurestore.online.sync import (
     BATCH_ROWS,
     STREAM_THREADS,
@@ -47,6 +46,7 @@ from featurestore.online.sync import (
     Router,
     SyncPlan,
     SyncResult,
+    WRITE_ERRORS,
     midway_failure,
 )
 from featurestore.paths import ProjectPaths
@@ -225,32 +225,36 @@ class PartitionWriter:
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         written = 0
+
+        def sent(rows: int) -> None:
+            nonlocal written
+            written += rows
+
         try:
             client = open_redis(self.url)
         except OnlineStoreError as exc:
             raise RuntimeError(PARTITION_FAILED + exc.message) from exc
-        router = Router(client)
-        ok = False
         try:
             with duckdb.connect() as con:
                 con.execute(f"set threads = {STREAM_THREADS}")
-                for batch in batches:
-                    if batch.num_rows == 0:
-                        continue
-                    con.register(BATCH_VIEW, pa.Table.from_batches([batch]))
-                    for rendered in con.sql(self.render_sql).to_arrow_reader(self.batch_rows):
-                        router.send_batch(rendered)
-                    con.unregister(BATCH_VIEW)
-                    written += batch.num_rows
-            router.finish()
-            ok = True
-        except (RedisReplyError, redis.RedisError, ConnectionError, TimeoutError, OSError) as exc:
+                Router(client).send_all(self._rendered(con, batches), sent)
+        except WRITE_ERRORS as exc:
             failure = midway_failure(exc, redact(self.url), f"after this partition sent {written:,} profiles")
             raise RuntimeError(PARTITION_FAILED + failure.message) from exc
         finally:
-            router.close(ok)
             client.close()
         yield pa.RecordBatch.from_pydict({"written": pa.array([written], pa.int64())})
+
+    def _rendered(
+        self, con: duckdb.DuckDBPyConnection, batches: Iterator[pa.RecordBatch]
+    ) -> Iterator[pa.RecordBatch]:
+        """Each batch of rows as RESP batches (`render_sql` over it)."""
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            con.register(BATCH_VIEW, pa.Table.from_batches([batch]))
+            yield from con.sql(self.render_sql).to_arrow_reader(self.batch_rows)
+            con.unregister(BATCH_VIEW)
 
 
 def partition_failure(text: str, where: str) -> str:

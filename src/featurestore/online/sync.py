@@ -285,7 +285,24 @@ class SyncSource(PlanSource):
         on_progress: Progress | None,
     ) -> None:
         """Every planned profile's transaction, pipelined from this process."""
-        _write(client, self, plan, result, batch_rows, on_progress, redact(url))
+        if plan.to_write == 0:
+            return
+
+        def sent(rows: int) -> None:
+            result.written += rows
+            if on_progress:
+                on_progress(rows)
+
+        started = time.perf_counter()
+        router = Router(client)
+        try:
+            router.send_all(self.stream(batch_rows, with_keys=router.cluster), sent)
+        except WRITE_ERRORS as exc:
+            raise midway_failure(
+                exc, redact(url), f"after sending {result.written:,} of {plan.to_write:,} profiles"
+            ) from exc
+        finally:
+            result.write_seconds = time.perf_counter() - started
 
 
 def check_published_columns(relation: str, types: dict[str, pa.DataType], layout: Layout) -> None:
@@ -466,6 +483,19 @@ class Router:
         lines = (n - with_expire) * lines_per_transaction(False) + with_expire * lines_per_transaction(True)
         return writer, batch_payload(resp), lines, keep_alive
 
+    def send_all(self, batches: Iterable[pa.RecordBatch], on_rows: Callable[[int], None]) -> None:
+        """Send every batch (`on_rows` after each), wait for every reply, and close the connections: kept
+        open for reuse only when all was acknowledged, dropped otherwise (a half-sent pipeline)."""
+        ok = False
+        try:
+            for batch in batches:
+                self.send_batch(batch)
+                on_rows(batch.num_rows)
+            self.finish()
+            ok = True
+        finally:
+            self.close(ok)
+
     def finish(self) -> None:
         """Wait until every transaction sent has been acknowledged; raise the sender's error if any."""
         self._put(None)
@@ -644,6 +674,9 @@ def run_sync(
     return result
 
 
+# what a failed write raises (Redis' replies, redis-py, the sockets): a one-line `midway_failure`
+WRITE_ERRORS = (RedisReplyError, redis.RedisError, ConnectionError, TimeoutError, OSError)
+
 NOT_MOVED = "meta.feature_date was not moved (every profile holds its old or its new hash)"
 
 
@@ -677,34 +710,3 @@ def midway_failure(exc: BaseException, where: str, when: str) -> OnlineStoreErro
             exit_code=1,
         )
     return OnlineStoreError(f"Redis at {where} failed {when}: {text}. {NOT_MOVED}; {rerun}.", exit_code=1)
-
-
-def _write(
-    client: RedisLike,
-    source: SyncSource,
-    plan: SyncPlan,
-    result: SyncResult,
-    batch_rows: int,
-    on_progress: Progress | None,
-    where: str,
-) -> None:
-    if plan.to_write == 0:
-        return
-    t0 = time.perf_counter()
-    router = Router(client)
-    ok = False
-    try:
-        for batch in source.stream(batch_rows, with_keys=router.cluster):
-            router.send_batch(batch)
-            result.written += batch.num_rows
-            if on_progress:
-                on_progress(batch.num_rows)
-        router.finish()
-        ok = True
-    except (RedisReplyError, redis.RedisError, ConnectionError, TimeoutError, OSError) as exc:
-        raise midway_failure(
-            exc, where, f"after sending {result.written:,} of {plan.to_write:,} profiles"
-        ) from exc
-    finally:
-        router.close(ok)
-        result.write_seconds = time.perf_counter() - t0
