@@ -113,7 +113,11 @@ def category_models(features: list[Feature]) -> dict[str, object]:
             "columns": not_null_keys(columns),
         }
         if category in ("affinity", "household_share"):  # Python models: their configs (dbt_project.yml has the rest)
-            model["config"] = {**model["config"], "lookback_days": "{{ var('lookback_days') }}"}  # type: ignore[dict-item]
+            model["config"] = {  # type: ignore[dict-item]
+                **model["config"],  # type: ignore[dict-item]
+                "lookback_days": "{{ var('lookback_days') }}",
+                "profile_slice_rows": "{{ var('profile_slice_rows') }}",
+            }
         models.append(model)
     return {"version": 2, "models": models}
 

@@ -15,6 +15,9 @@ for a wide model, the same on every run), so the generated SQL is cached under t
 model's compiled code, the input relations' schemas, the parameters and the library versions. Date parameters
 are planned as placeholders and filled in per run, so a daily run reuses yesterday's plan. FEATURESTORE_PLAN_CACHE
 names another folder, e.g. one shared by the CI jobs or warehouses of one checkout (the key makes sharing safe).
+
+A large build can run the one generated query once per slice of the profiles (or accounts), each slice reading
+its inputs through a hash filter, so DuckDB holds one slice at a time (`run(..., slices=n)`, ADR 0010).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -61,15 +66,89 @@ def distinct_values(dbt: Any, session: Any, ref: str, column: str) -> tuple[str,
     return tuple(sorted(str(row[0]) for row in rows))
 
 
-def run(dbt: Any, session: Any, build: Callable[..., Any], *refs: str, **params: Any) -> Any:
-    """Build the model from its refs' relations and return what dbt's Python materialization accepts."""
+def run(
+    dbt: Any,
+    session: Any,
+    build: Callable[..., Any],
+    *refs: str,
+    slices: int = 1,
+    slice_by: str = "profile_id",
+    slice_members: str | None = None,
+    **params: Any,
+) -> Any:
+    """Build the model from its refs' relations and return what dbt's Python materialization accepts.
+
+    `slices` > 1 (DuckDB; see `profile_slices`): build one slice at a time, every input read only for
+    the profiles (or accounts: `slice_by="account_id"`) whose `hash(slice_by) % slices` is the slice's
+    number, each slice's rows appended to a temporary table that is returned. The build's memory and spill
+    are then those of its largest slice. Only for models whose every output row is computed from the input
+    rows of its own profile (account). An input without the `slice_by` column is read for the profiles that
+    `slice_members` (a ref holding every profile with its `slice_by`) puts in the slice. Spark distributes
+    the work itself and ignores slices.
+    """
     tables = relation_names(dbt, *refs)
     if not is_duckdb(session):
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         return build(F, Window, *[session.table(name) for name in tables], **params)
-    return session.sql(duckdb_sql(session, build, tables, params))
+    sql = duckdb_sql(session, build, tables, params)
+    if slices <= 1:
+        return session.sql(sql)
+    members = relation_names(dbt, slice_members)[0] if slice_members else None
+    name = dbt.this.identifier
+    result = f"xengine_{name}_slices"
+    for index in range(slices):
+        started = time.perf_counter()
+        sliced = in_slice(sql, slice_filters(session, tables, slice_by, members, slices, index))
+        write = f"create or replace temp table {result} as" if index == 0 else f"insert into {result}"
+        session.execute(f"{write} {sliced}")
+        seconds = time.perf_counter() - started
+        logger.info("%s: slice %d of %d built in %.1f s", name, index + 1, slices, seconds)
+    return session.sql(f"select * from {result}")
+
+
+def profile_slices(
+    dbt: Any, session: Any, ref: str, cutoff: str, rows_per_slice: int, date_column: str = "feature_date"
+) -> int:
+    """How many slices keep each slice's share of `ref`'s rows from `cutoff` on under `rows_per_slice`: 1 on a
+    daily run or a small full build, more on a large full build (1 on Spark)."""
+    if not is_duckdb(session):
+        return 1
+    table = relation_names(dbt, ref)[0]
+    rows = scalar(session, f"select count(*) from {table} where {date_column} >= cast('{cutoff}' as date)")
+    return max(1, math.ceil(rows / max(1, rows_per_slice)))
+
+
+def slice_filters(
+    session: Any, tables: list[str], key: str, members: str | None, slices: int, index: int
+) -> dict[str, str]:
+    """Per input table, the condition that keeps the rows of slice `index`."""
+    condition = f"hash({key}) % {slices} = {index}"
+    filters = {}
+    for table in tables:
+        columns = {row[0] for row in session.execute(f"describe {table}").fetchall()}
+        if key in columns:
+            filters[table] = condition
+        elif members and "profile_id" in columns:
+            filters[table] = f"profile_id in (select profile_id from {members} where {condition})"
+        else:
+            raise RuntimeError(
+                f"{table} has no {key} column (nor a profile_id and a slice_members ref): cannot slice it"
+            )
+    return filters
+
+
+def in_slice(sql: str, filters: dict[str, str]) -> str:
+    """`sql` reading each input table through its filter (`slice_filters`)."""
+    for table in filters:
+        if sql.count(table) != sql.count(f"FROM {table}"):
+            raise RuntimeError(
+                f"{table} is read in the generated SQL other than as `FROM {table}`: cannot slice it"
+            )
+    for table, condition in filters.items():
+        sql = sql.replace(f"FROM {table}", f"FROM (SELECT * FROM {table} WHERE {condition})")
+    return sql
 
 
 def duckdb_sql(session: Any, build: Callable[..., Any], tables: list[str], params: dict[str, Any]) -> str:

@@ -83,7 +83,9 @@ def test_json_shape_every_step_succeeded(
         assert data["machine"][key] is not None, key
     [entry] = data["sizes"]
     assert (entry["profiles"], entry["days"], entry["success"], entry["error"]) == (300, 20, True, None)
-    assert set(entry["duckdb_env"]) == {"DUCKDB_MEMORY_LIMIT", "DUCKDB_THREADS", "DUCKDB_TEMP_DIR"}
+    assert set(entry["duckdb_env"]) == {
+        "DUCKDB_MEMORY_LIMIT", "DUCKDB_THREADS", "DUCKDB_TEMP_DIR", "DBT_THREADS",
+    }
     assert entry["duckdb_effective"]["TimeZone"] == "UTC"
     assert list(entry["steps"]) == [name for name, _ in SIZE_STEPS]
     for name, step in entry["steps"].items():

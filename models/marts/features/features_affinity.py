@@ -245,6 +245,8 @@ def model(dbt, session):
     dbt.ref("int_profile_day_devices_aggregated")
     dbt.ref("stg_gold__content")
     dbt.ref("device_types")
+    cutoff = xengine.incremental_cutoff(dbt, session, lookback_days=int(dbt.config.get("lookback_days")))
+    slice_rows = int(dbt.config.get("profile_slice_rows"))
     return xengine.run(
         dbt,
         session,
@@ -252,7 +254,9 @@ def model(dbt, session):
         "int_profile_feature_dates",
         "int_profile_day_titles_aggregated",
         "int_profile_day_devices_aggregated",
-        cutoff=xengine.incremental_cutoff(dbt, session, lookback_days=int(dbt.config.get("lookback_days"))),
+        # Every row is one profile's: built one slice of the profiles at a time when it is large.
+        slices=xengine.profile_slices(dbt, session, "int_profile_feature_dates", cutoff, slice_rows),
+        cutoff=cutoff,
         genres=xengine.distinct_values(dbt, session, "stg_gold__content", "genre"),
         device_types=xengine.distinct_values(dbt, session, "device_types", "device_type"),
     )

@@ -366,6 +366,8 @@ def model(dbt, session):
     dbt.ref("stg_gold__profiles")
     dbt.ref("int_profile_day_titles_aggregated")
     dbt.ref("stg_gold__content")
+    cutoff = xengine.incremental_cutoff(dbt, session, lookback_days=int(dbt.config.get("lookback_days")))
+    slice_rows = int(dbt.config.get("profile_slice_rows"))
     return xengine.run(
         dbt,
         session,
@@ -373,6 +375,10 @@ def model(dbt, session):
         "int_profile_feature_dates",
         "stg_gold__profiles",
         "int_profile_day_titles_aggregated",
-        cutoff=xengine.incremental_cutoff(dbt, session, lookback_days=int(dbt.config.get("lookback_days"))),
+        # Every row is one household's: built one slice of the accounts at a time when it is large.
+        slices=xengine.profile_slices(dbt, session, "int_profile_feature_dates", cutoff, slice_rows),
+        slice_by="account_id",
+        slice_members="stg_gold__profiles",
+        cutoff=cutoff,
         genres=xengine.distinct_values(dbt, session, "stg_gold__content", "genre"),
     )

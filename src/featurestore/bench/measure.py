@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 #: DuckDB settings another layer (profiles.yml) reads from the environment; recorded with every result.
-DUCKDB_ENV_VARS = ("DUCKDB_MEMORY_LIMIT", "DUCKDB_THREADS", "DUCKDB_TEMP_DIR")
+DUCKDB_ENV_VARS = ("DUCKDB_MEMORY_LIMIT", "DUCKDB_THREADS", "DUCKDB_TEMP_DIR", "DBT_THREADS")
 POLL_SECONDS = 0.25
 
 
@@ -137,6 +137,6 @@ def machine_facts() -> dict[str, Any]:
 
 
 def duckdb_settings(env: Mapping[str, str] | None = None) -> dict[str, str | None]:
-    """The DuckDB memory/thread/temp settings passed through the environment (None: not set)."""
+    """DuckDB's memory/thread/temp settings and dbt's threads passed through the environment (None: unset)."""
     env = os.environ if env is None else env
     return {name: env.get(name) or None for name in DUCKDB_ENV_VARS}
