@@ -296,7 +296,10 @@ class SyncSource(PlanSource):
         started = time.perf_counter()
         router = Router(client)
         try:
-            router.send_all(self.stream(batch_rows, with_keys=router.cluster), sent)
+            # Closed on any outcome: a reader left open (the failure's traceback keeps it) holds its query on
+            # the warehouse, and the next connection of this process to the file would wait for it forever.
+            with self.stream(batch_rows, with_keys=router.cluster) as batches:
+                router.send_all(batches, sent)
         except WRITE_ERRORS as exc:
             raise midway_failure(
                 exc, redact(url), f"after sending {result.written:,} of {plan.to_write:,} profiles"
