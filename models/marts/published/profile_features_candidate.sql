@@ -13,43 +13,54 @@
 {%- set cutoff = incremental_cutoff_date(published, 'feature_date')
     if published is not none and not flags.FULL_REFRESH else none %}
 
+{%- set since = 'feature_date >= ' ~ cutoff if cutoff is not none else 'true' %}
+{%- set slices = row_slices(ref('int_profile_feature_dates'), since, var('profile_slice_rows')) %}
+{%- set categories = ['watch_behavior', 'content_consumption', 'engagement_quality', 'affinity', 'lifecycle',
+    'household_share'] %}
+
+{#- One copy of the join per slice of profiles (1 unless the build is large; macros/cross_engine/row_slices.sql). #}
 with
 
-feature_dates as (
+{% for slice in range(slices) -%}
+    {%- set in_slice = row_slice_filter('profile_id', slices, slice) -%}
+    feature_dates_{{ slice }} as (
 
-    select * from {{ ref('int_profile_feature_dates') }}
-    {% if cutoff is not none -%} where feature_date >= {{ cutoff }} {%- endif %}
+        select * from {{ ref('int_profile_feature_dates') }}
+        where {{ since }} and {{ in_slice }}
 
-),
+    ),
 
-watch_behavior as (select * from {{ ref('features_watch_behavior') }}),
+    {% for category in categories -%}
+        {{ category }}_{{ slice }} as (
 
-content_consumption as (select * from {{ ref('features_content_consumption') }}),
+            select * from {{ ref('features_' ~ category) }}
+            where {{ in_slice }}
 
-engagement_quality as (select * from {{ ref('features_engagement_quality') }}),
+        ),
 
-affinity as (select * from {{ ref('features_affinity') }}),
-
-lifecycle as (select * from {{ ref('features_lifecycle') }}),
-
-household_share as (select * from {{ ref('features_household_share') }}),
-
+    {% endfor -%}
+{%- endfor -%}
 final as (
 
-    select
-        feature_dates.profile_id,
-        feature_dates.account_id,
-        '{{ var("feature_contract_version") }}' as feature_contract_version,
-        {%- for column in published_feature_columns() %}
-            {{ column.category }}.{{ column.name }},
-        {%- endfor %}
-        feature_dates.feature_date
-    from feature_dates
-    {%- for category in ['watch_behavior', 'content_consumption', 'engagement_quality', 'affinity', 'lifecycle',
-        'household_share'] %}
-    inner join {{ category }}
-        on feature_dates.profile_id = {{ category }}.profile_id
-            and feature_dates.feature_date = {{ category }}.feature_date
+    {%- for slice in range(slices) %}
+        {%- if not loop.first %}
+
+    union all
+    {% endif %}
+        select
+            feature_dates.profile_id,
+            feature_dates.account_id,
+            '{{ var("feature_contract_version") }}' as feature_contract_version,
+            {%- for column in published_feature_columns() %}
+                {{ column.category }}.{{ column.name }},
+            {%- endfor %}
+            feature_dates.feature_date
+        from feature_dates_{{ slice }} as feature_dates
+            {%- for category in categories %}
+            inner join {{ category }}_{{ slice }} as {{ category }}
+                on feature_dates.profile_id = {{ category }}.profile_id
+                    and feature_dates.feature_date = {{ category }}.feature_date
+                {%- endfor %}
     {%- endfor %}
 
 )
