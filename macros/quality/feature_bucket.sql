@@ -7,10 +7,27 @@
   {%- if data_type in ('string', 'boolean') -%}
     coalesce(cast({{ column }} as {{ dbt.type_string() }}), '(null)')
   {%- else -%}
+    case {{ feature_bucket_key(column, data_type) }}
+        when -2 then '(null)'
+        when -1 then 'negative'
+        else cast({{ feature_bucket_key(column, data_type) }} as {{ dbt.type_string() }})
+    end
+  {%- endif -%}
+{%- endmacro %}
+
+{#-
+  What `feature_bucket` is a label of, to group by: the label itself for categorical features; for numbers an
+  integer (-2 NULL, -1 negative, else the power of two), labelled once per group instead of once per row (at
+  1,000,000 profiles, 4 billion strings fewer per full build).
+-#}
+{% macro feature_bucket_key(column, data_type) -%}
+  {%- if data_type in ('string', 'boolean') -%}
+    {{ feature_bucket(column, data_type) }}
+  {%- else -%}
     case
-        when {{ column }} is null then '(null)'
-        when {{ column }} < 0 then 'negative'
-        else cast(cast(floor(ln(1 + 100 * cast({{ column }} as double)) / ln(2)) as int) as {{ dbt.type_string() }})
+        when {{ column }} is null then -2
+        when {{ column }} < 0 then -1
+        else cast(floor(ln(1 + 100 * cast({{ column }} as double)) / ln(2)) as int)
     end
   {%- endif -%}
 {%- endmacro %}

@@ -34,5 +34,5 @@
         count(*) as row_count,
         feature_date
     from {{ source }}
-    group by {{ feature_bucket(feature.name, feature.data_type) }}, feature_date
+    group by {{ feature_bucket_key(feature.name, feature.data_type) }}, feature_date
 {%- endmacro %}

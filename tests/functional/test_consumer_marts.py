@@ -1,10 +1,12 @@
 """The BI and CRM marts, recomputed in plain Python from the rows of profile_features_latest (their only input)
 with the rules written out again here: segment members and counts, household composition by size, and the
-feature summary per lifecycle stage. Then a second day: the daily marts keep the first date and add the next."""
+feature summary per lifecycle stage; the quality report's value buckets, recounted from the candidate rows. Then
+a second day: the daily marts keep the first date and add the next."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from pathlib import Path
 from statistics import fmean
 from typing import Any
@@ -104,6 +106,35 @@ def test_feature_summary_per_lifecycle_stage(small_published: DbtHarness, latest
             assert built[stage]["mean_value"] == pytest.approx(fmean(present), rel=1e-9)
         else:
             assert built[stage]["mean_value"] is None
+
+
+def expected_bucket(value: Any) -> str:
+    """The bucket rule written out again: categorical values as text, numbers by powers of two of 100 x value."""
+    if value is None:
+        return "(null)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value
+    if value < 0:
+        return "negative"
+    return str(math.floor(math.log(1 + 100 * float(value)) / math.log(2)))
+
+
+@pytest.mark.parametrize(
+    "feature", ["watch_minutes_28d", "avg_play_minutes_28d", "days_since_last_play", "is_kids_profile", "lifecycle_stage"]
+)
+def test_value_buckets_count_every_candidate_row_once(small_published: DbtHarness, feature: str) -> None:
+    expected = Counter(
+        (row["feature_date"], expected_bucket(row["value"]))
+        for row in rows(small_published, f"select feature_date, {feature} as value from main_marts.profile_features_candidate")
+    )
+    built = {
+        (row["feature_date"], row["bucket"]): row["row_count"]
+        for row in rows(small_published, f"select * from main_marts.dq_feature_value_buckets where feature_name = '{feature}'")
+    }
+    assert built == dict(expected)
+    assert len({bucket for _, bucket in expected}) > 1  # the data spans several buckets
 
 
 def test_daily_marts_keep_each_date_and_add_the_next(small_published: DbtHarness, tmp_path: Path) -> None:
