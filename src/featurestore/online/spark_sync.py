@@ -24,6 +24,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -235,9 +236,11 @@ class PartitionWriter:
         except OnlineStoreError as exc:
             raise RuntimeError(PARTITION_FAILED + exc.message) from exc
         try:
-            with duckdb.connect() as con:
+            # The generator (and the DuckDB reader inside it) is closed here on any outcome, not kept alive by
+            # the traceback of a failed partition.
+            with duckdb.connect() as con, closing(self._rendered(con, batches)) as rendered:
                 con.execute(f"set threads = {STREAM_THREADS}")
-                Router(client).send_all(self._rendered(con, batches), sent)
+                Router(client).send_all(rendered, sent)
         except WRITE_ERRORS as exc:
             failure = midway_failure(exc, redact(self.url), f"after this partition sent {written:,} profiles")
             raise RuntimeError(PARTITION_FAILED + failure.message) from exc
@@ -253,7 +256,8 @@ class PartitionWriter:
             if batch.num_rows == 0:
                 continue
             con.register(BATCH_VIEW, pa.Table.from_batches([batch]))
-            yield from con.sql(self.render_sql).to_arrow_reader(self.batch_rows)
+            with con.sql(self.render_sql).to_arrow_reader(self.batch_rows) as reader:
+                yield from reader
             con.unregister(BATCH_VIEW)
 
 
