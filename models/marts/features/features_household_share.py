@@ -9,7 +9,8 @@ Cost grows with rows, not rows x window length (ADR 0008): no feature date is jo
   running sums of signed changes: a day's activity enters on its date and leaves 28 days later; a title enters
   on the first play of a run of plays less than 28 days apart and leaves 28 days after the run's last play.
 - Each (account, D) to build gets one row per profile live on D with that profile's running totals as of D,
-  so household sums, the household maximum and the others' genre vector are group-bys of those rows.
+  so household sums, the household maximum and the others' genre vector are window aggregates over those rows
+  partitioned by account and D (read once; a group-by joined back made DuckDB compute the member totals twice).
 - Titles and days need set sizes across members. Per (account, title) and (account, day), the live members
   holding it are a running sum of the members' enter/leave changes, each re-dated into the member's live
   interval (created_date .. deleted_date), so membership changes take effect on their dates. A running sum
@@ -283,12 +284,16 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
         cutoff, last_feature_date,
     )
     member_totals = totals_on_requests(F, W, timeline, "profile_id", [*MEMBER_TOTALS, *genre_sums.values()])
-    household_totals = member_totals.groupBy("account_id", "day").agg(
-        F.count(F.lit(1)).alias("household_profiles"),
-        F.sum(F.when(F.col("days_held") > 0, 1).otherwise(0)).alias("active_profiles"),
-        F.sum(F.col("seconds")).alias("household_seconds"),
-        F.max(F.col("seconds")).alias("max_member_seconds"),
-        *[F.sum(F.col(name)).alias(name) for name in genre_sums.values()],
+    # The household's totals as window aggregates on its members' rows, not a group-by joined back: the member
+    # totals are then read once (with two readers DuckDB computed them twice, ADR 0008 addendum).
+    household = W.partitionBy("account_id", "day")
+    member_totals = member_totals.select(
+        *[F.col(column) for column in member_totals.columns],
+        F.count(F.lit(1)).over(household).alias("household_profiles"),
+        F.sum(F.when(F.col("days_held") > 0, 1).otherwise(0)).over(household).alias("active_profiles"),
+        F.sum(F.col("seconds")).over(household).alias("household_seconds"),
+        F.max(F.col("seconds")).over(household).alias("max_member_seconds"),
+        *[F.sum(F.col(name)).over(household).alias(f"household_{name}") for name in genre_sums.values()],
     )
     household_title_timeline = span_changes(
         F, held.where((F.col("kind") == F.lit("title")) & (F.col("holders") >= 1)), "account_id"
@@ -300,8 +305,7 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
         )
     )
     household_titles = totals_on_requests(F, W, household_title_timeline, "account_id", ["household_titles"])
-    return household_features(F, feature_dates, profiles, member_totals, household_totals, household_titles,
-                              genre_sums)
+    return household_features(F, feature_dates, profiles, member_totals, household_titles, genre_sums)
 
 
 def genre_similarity(F, genres):
@@ -314,7 +318,7 @@ def genre_similarity(F, genres):
         for genre, name in genres.items()
     }
     others = {
-        name: F.col(f"hh.{name}").cast("double") - own[name] for name in genres.values()
+        name: F.col(f"ms.household_{name}").cast("double") - own[name] for name in genres.values()
     }
     dot = added([own[name] * others[name] for name in genres.values()])
     own_norm = F.sqrt(added([own[name] * own[name] for name in genres.values()]))
@@ -322,7 +326,7 @@ def genre_similarity(F, genres):
     return F.when((own_norm > 0) & (others_norm > 0), dot / (own_norm * others_norm))
 
 
-def household_features(F, feature_dates, profiles, member_totals, household_totals, household_titles, genres):
+def household_features(F, feature_dates, profiles, member_totals, household_titles, genres):
     def on_member(alias):
         same_day = F.col("f.feature_date") == F.col(f"{alias}.day")
         return (F.col("f.profile_id") == F.col(f"{alias}.profile_id")) & same_day
@@ -335,22 +339,21 @@ def household_features(F, feature_dates, profiles, member_totals, household_tota
         feature_dates.alias("f")
         .join(profiles.alias("p"), F.col("f.profile_id") == F.col("p.profile_id"), how="inner")
         .join(member_totals.alias("ms"), on_member("ms"), how="left")
-        .join(household_totals.alias("hh"), on_household("hh"), how="left")
         .join(household_titles.alias("ht"), on_household("ht"), how="left")
     )
     own_seconds = F.coalesce(F.col("ms.seconds"), F.lit(0))
-    household_seconds = F.coalesce(F.col("hh.household_seconds"), F.lit(0))
+    household_seconds = F.coalesce(F.col("ms.household_seconds"), F.lit(0))
     titles = F.coalesce(F.col("ht.household_titles"), F.lit(0))
     shared_titles = F.coalesce(F.col("ms.titles_held") - F.col("ms.titles_alone"), F.lit(0))
     shared_days = F.coalesce(F.col("ms.days_held") - F.col("ms.days_alone"), F.lit(0))
     return joined.select(
         F.col("f.profile_id").alias("profile_id"),
-        F.coalesce(F.col("hh.household_profiles"), F.lit(1)).cast("int").alias("household_profiles"),
-        F.coalesce(F.col("hh.active_profiles"), F.lit(0)).cast("int").alias("household_active_profiles_28d"),
+        F.coalesce(F.col("ms.household_profiles"), F.lit(1)).cast("int").alias("household_profiles"),
+        F.coalesce(F.col("ms.active_profiles"), F.lit(0)).cast("int").alias("household_active_profiles_28d"),
         F.when(household_seconds > 0, own_seconds / household_seconds)
         .cast("double")
         .alias("household_watch_share_28d"),
-        ((own_seconds > 0) & (own_seconds == F.coalesce(F.col("hh.max_member_seconds"), F.lit(0))))
+        ((own_seconds > 0) & (own_seconds == F.coalesce(F.col("ms.max_member_seconds"), F.lit(0))))
         .alias("is_household_top_viewer_28d"),
         F.when(titles > 0, shared_titles / titles).cast("double").alias("household_title_overlap_28d"),
         genre_similarity(F, genres).cast("double").alias("household_genre_similarity_28d"),
