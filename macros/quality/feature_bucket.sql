@@ -5,7 +5,7 @@
 #}
 {% macro feature_bucket(column, data_type) -%}
   {%- if data_type in ('string', 'boolean') -%}
-    coalesce(cast({{ column }} as {{ dbt.type_string() }}), '(null)')
+    {{ feature_bucket_key(column, data_type) }}
   {%- else -%}
     case {{ feature_bucket_key(column, data_type) }}
         when -2 then '(null)'
@@ -22,7 +22,7 @@
 -#}
 {% macro feature_bucket_key(column, data_type) -%}
   {%- if data_type in ('string', 'boolean') -%}
-    {{ feature_bucket(column, data_type) }}
+    coalesce(cast({{ column }} as {{ dbt.type_string() }}), '(null)')
   {%- else -%}
     case
         when {{ column }} is null then -2
