@@ -87,6 +87,9 @@ def test_json_shape_every_step_succeeded(
         "DUCKDB_MEMORY_LIMIT", "DUCKDB_THREADS", "DUCKDB_TEMP_DIR", "DBT_THREADS",
     }
     assert entry["duckdb_effective"]["TimeZone"] == "UTC"
+    # the floors ran with the build's DuckDB settings from profiles.yml (DuckDB's defaults: true, all cores)
+    assert entry["duckdb_effective"]["preserve_insertion_order"] == "false"
+    assert entry["duckdb_effective"]["threads"] == os.environ.get("DUCKDB_THREADS", "2")
     assert list(entry["steps"]) == [name for name, _ in SIZE_STEPS]
     for name, step in entry["steps"].items():
         assert set(step) == STEP_KEYS, name

@@ -168,16 +168,25 @@ def built_in_slices(tmp_path_factory: pytest.TempPathFactory) -> DbtHarness:
 
 
 SLICE_ROWS = 25
+SLICED_SQL_MODELS = (
+    "features_watch_behavior",
+    "features_content_consumption",
+    "features_engagement_quality",
+    "profile_features_candidate",
+)
 
 
 def test_models_built_in_profile_slices_match_the_oracle(built_in_slices: DbtHarness) -> None:
     # A large full build runs the Python models one slice of the profiles (accounts) at a time
-    # (xengine.profile_slices) and joins the candidate's categories one slice at a time (row_slices); with 25
-    # feature rows per slice the small history (99 rows) needs four, some of them empty.
+    # (xengine.profile_slices), and the window joins of the SQL marts and the candidate's join of the
+    # categories one slice at a time (row_slices); with 25 feature rows per slice the small history (99 rows)
+    # needs four, some of them empty.
     [(feature_rows,)] = built_in_slices.query("select count(*) from main_intermediate.int_profile_feature_dates")
-    assert feature_rows > 3 * SLICE_ROWS
-    candidate_sql = next((built_in_slices.root / "target" / "run").rglob("profile_features_candidate.sql"))
-    assert candidate_sql.read_text().lower().count("union all") == 3, "the candidate was not built in 4 slices"
+    assert 3 * SLICE_ROWS < feature_rows <= 4 * SLICE_ROWS
+    run_sql = built_in_slices.root / "target" / "run"
+    for model in SLICED_SQL_MODELS:
+        sql = next(run_sql.rglob(f"{model}.sql")).read_text().lower()
+        assert sql.count("union all") == 3, f"{model} was not built in 4 slices"
     pairs = golden.live_pairs()
     path = requests_file(built_in_slices.root / "requests.parquet", pairs)
     rows = point_in_time(built_in_slices, f"read_parquet('{path}')", "as_of_date")

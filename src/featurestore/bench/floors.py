@@ -17,12 +17,15 @@ the UTC date of event_ts).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+logger = logging.getLogger(__name__)
 
 FEATURES = "main_marts.profile_features"
 LATEST = "main_marts.profile_features_latest"
@@ -54,13 +57,28 @@ def build_settings(project_dir: Path | None = None) -> dict[str, Any]:
         project_dir = project_dir or find_project_dir()
         profile = (yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}).get("profile")
         text = (Path(os.environ.get("DBT_PROFILES_DIR") or project_dir) / "profiles.yml").read_text()
-        rendered = jinja2.Environment().from_string(text).render(env_var=env_var)
+        environment = jinja2.Environment()
+        # dbt's filters that profiles.yml uses (`threads: ... | as_number`): without them the template
+        # does not render (the floors once ran with DuckDB's defaults that way).
+        environment.filters.update(as_number=_as_number, as_text=str, as_bool=_as_bool)
+        rendered = environment.from_string(text).render(env_var=env_var)
         local = yaml.safe_load(rendered)[profile]["outputs"]["local"]
         # config_options apply once per database, settings per cursor: the build gets both.
         settings = {**(local.get("config_options") or {}), **(local.get("settings") or {})}
-    except (OSError, KeyError, TypeError, jinja2.TemplateError, yaml.YAMLError):
+    except (OSError, KeyError, TypeError, ValueError, jinja2.TemplateError, yaml.YAMLError) as exc:
+        # The floors still run, but not with the build's settings: say so (bench.json keeps what applied).
+        logger.warning("floors use DuckDB's defaults: profiles.yml's local target did not render (%s)", exc)
         return {}
     return {str(k): v for k, v in settings.items() if v is not None}
+
+
+def _as_number(value: Any) -> int | float:
+    text = str(value)
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _as_bool(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
 
 
 def _literal(value: Any) -> str:

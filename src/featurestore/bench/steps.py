@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -324,11 +325,13 @@ class StepRunner:
             else:  # no run_results.json: dbt stopped before writing it; its output names the nodes
                 nodes = _failed_nodes_in_output(log)
                 why = _last_error_line(log) or "see log"
-                reason = (
-                    f"dbt build exited {measured.returncode} ({', '.join(nodes[:3])}; then: {why})"
-                    if nodes
-                    else f"dbt build exited {measured.returncode} before running nodes ({why})"
-                )
+                if measured.returncode < 0:  # killed (out of memory, stopped by hand): say by what and where
+                    killed_by = _signal_name(-measured.returncode)
+                    reason = f"dbt build was killed by {killed_by} {_progress_in_output(log)}"
+                elif nodes:
+                    reason = f"dbt build exited {measured.returncode} ({', '.join(nodes[:3])}; then: {why})"
+                else:
+                    reason = f"dbt build exited {measured.returncode} before running nodes ({why})"
             raise StepFailed(self._label(label), reason, log, result)
         return result
 
@@ -379,6 +382,28 @@ def _failed_nodes_in_output(log: Path) -> list[str]:
     except OSError:
         return []
     return [f"{m.group(1).lower()} {m.group(2).rsplit('.', 1)[-1]}" for m in _DBT_FAILED_NODE.finditer(text)]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+_DBT_NODE_PROGRESS = re.compile(r"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+
+
+def _progress_in_output(log: Path) -> str:
+    """`after N of M nodes` from dbt's console output (the last node it reported finished)."""
+    try:
+        finished = _DBT_NODE_PROGRESS.findall(log.read_text(errors="replace"))
+    except OSError:
+        finished = []
+    if not finished:
+        return "before it finished a node"
+    done, total = finished[-1]
+    return f"after {done} of {total} nodes"
 
 
 def size_label(profiles: int, days: int) -> str:
