@@ -37,48 +37,32 @@ def _sql_path(path: Path) -> str:
 
 
 def build_settings(project_dir: Path | None = None) -> dict[str, Any]:
-    """The DuckDB `config_options` and `settings` of the `local` dbt target, rendered like dbt renders profiles.yml (env_var).
+    """The DuckDB `config_options` and `settings` of the `local` dbt target, rendered by dbt itself.
 
     So the floors run with the memory limit, threads, temp directory, ... that the dbt build gets, whatever
-    profiles.yml sets (defaults included). Empty when profiles.yml cannot be read.
+    profiles.yml sets (defaults, env_var and dbt's filters such as `as_number` included). Empty, with a
+    warning, when profiles.yml cannot be read or rendered.
     """
-    import jinja2
     import yaml
+    from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
+    from dbt_common.exceptions import DbtBaseException
 
     from featurestore.paths import find_project_dir
-
-    def env_var(name: str, default: str | None = None) -> str:
-        value = os.environ.get(name, default)
-        if value is None:
-            raise KeyError(name)
-        return value
 
     try:
         project_dir = project_dir or find_project_dir()
         profile = (yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}).get("profile")
         text = (Path(os.environ.get("DBT_PROFILES_DIR") or project_dir) / "profiles.yml").read_text()
-        environment = jinja2.Environment()
-        # dbt's filters that profiles.yml uses (`threads: ... | as_number`): without them the template
-        # does not render (the floors once ran with DuckDB's defaults that way).
-        environment.filters.update(as_number=_as_number, as_text=str, as_bool=_as_bool)
-        rendered = environment.from_string(text).render(env_var=env_var)
-        local = yaml.safe_load(rendered)[profile]["outputs"]["local"]
+        set_invocation_context(os.environ)  # dbt's env_var reads the environment through it
+        local = ProfileRenderer({}).render_data(yaml.safe_load(text)[profile]["outputs"]["local"])
         # config_options apply once per database, settings per cursor: the build gets both.
         settings = {**(local.get("config_options") or {}), **(local.get("settings") or {})}
-    except (OSError, KeyError, TypeError, ValueError, jinja2.TemplateError, yaml.YAMLError) as exc:
+    except (OSError, KeyError, TypeError, yaml.YAMLError, DbtBaseException) as exc:
         # The floors still run, but not with the build's settings: say so (bench.json keeps what applied).
         logger.warning("floors use DuckDB's defaults: profiles.yml's local target did not render (%s)", exc)
         return {}
     return {str(k): v for k, v in settings.items() if v is not None}
-
-
-def _as_number(value: Any) -> int | float:
-    text = str(value)
-    return float(text) if any(c in text for c in ".eE") else int(text)
-
-
-def _as_bool(value: Any) -> bool:
-    return str(value).strip().lower() == "true"
 
 
 def _literal(value: Any) -> str:
