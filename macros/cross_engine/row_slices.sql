@@ -38,3 +38,13 @@
 {% macro duckdb__row_slice_filter(column, slices, index) -%}
   hash({{ column }}) % {{ slices }} = {{ index }}
 {%- endmacro %}
+
+{#- The model's output from its per-slice CTEs `<prefix>_0` .. `<prefix>_<slices - 1>`: their `union all`. -#}
+{% macro union_all_slices(prefix, slices) -%}
+  {%- for slice in range(slices) -%}
+    {%- if not loop.first %}
+    union all
+    {% endif -%}
+    select * from {{ prefix }}_{{ slice }}
+  {%- endfor -%}
+{%- endmacro %}

@@ -99,13 +99,7 @@ with
 {% endfor -%}
 final as (
 
-    {%- for slice in range(slices) %}
-        {%- if not loop.first %}
-
-    union all
-    {% endif %}
-        select * from final_{{ slice }}
-    {%- endfor %}
+    {{ union_all_slices('final', slices) }}
 
 )
 

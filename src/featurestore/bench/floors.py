@@ -18,7 +18,6 @@ the UTC date of event_ts).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -43,25 +42,17 @@ def build_settings(project_dir: Path | None = None) -> dict[str, Any]:
     profiles.yml sets (defaults, env_var and dbt's filters such as `as_number` included). Empty, with a
     warning, when profiles.yml cannot be read or rendered.
     """
-    import yaml
-    from dbt.config.renderer import ProfileRenderer
-    from dbt_common.context import set_invocation_context
-    from dbt_common.exceptions import DbtBaseException
-
+    from featurestore.dbt_profiles import ProfileOutputError, rendered_output
     from featurestore.paths import find_project_dir
 
     try:
-        project_dir = project_dir or find_project_dir()
-        profile = (yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}).get("profile")
-        text = (Path(os.environ.get("DBT_PROFILES_DIR") or project_dir) / "profiles.yml").read_text()
-        set_invocation_context(os.environ)  # dbt's env_var reads the environment through it
-        local = ProfileRenderer({}).render_data(yaml.safe_load(text)[profile]["outputs"]["local"])
-        # config_options apply once per database, settings per cursor: the build gets both.
-        settings = {**(local.get("config_options") or {}), **(local.get("settings") or {})}
-    except (OSError, KeyError, TypeError, yaml.YAMLError, DbtBaseException) as exc:
+        local = rendered_output(project_dir or find_project_dir(), "local")
+    except (FileNotFoundError, ProfileOutputError) as exc:
         # The floors still run, but not with the build's settings: say so (bench.json keeps what applied).
         logger.warning("floors use DuckDB's defaults: profiles.yml's local target did not render (%s)", exc)
         return {}
+    # config_options apply once per database, settings per cursor: the build gets both.
+    settings = {**(local.get("config_options") or {}), **(local.get("settings") or {})}
     return {str(k): v for k, v in settings.items() if v is not None}
 
 

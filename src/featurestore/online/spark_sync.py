@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import jinja2
 import pyarrow as pa
 import redis
 import sqlglot
-import yaml
 
+from featurestore.dbt_profiles import ProfileOutputError, rendered_output
 from featurestore.online import OnlineStoreError
 from featurestore.online.client import RedisLike, open_redis, redact
 from featurestore.online.layout import Layout
@@ -103,17 +102,16 @@ def spark_session(paths: ProjectPaths, target: str) -> "SparkSession":
 
 
 def local_spark_settings(paths: ProjectPaths) -> dict[str, str]:
-    """The `spark` output's `server_side_parameters` in profiles.yml, rendered with the environment."""
-    profiles = yaml.safe_load((paths.project_dir / "profiles.yml").read_text())
-    output = profiles["featurestore"]["outputs"]["spark"]
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    """The `spark` output's `server_side_parameters` in profiles.yml, rendered by dbt with the environment."""
     # PWD as dbt sees it when run from the project folder (its default Spark home is <PWD>/data/spark)
     environment = {"PWD": str(paths.project_dir), **os.environ}
-    env.globals["env_var"] = lambda name, default=None: environment.get(name, default)
-    return {
-        str(name): env.from_string(str(value)).render()
-        for name, value in (output.get("server_side_parameters") or {}).items()
-    }
+    try:
+        output = rendered_output(paths.project_dir, "spark", environment)
+    except ProfileOutputError as exc:
+        raise OnlineStoreError(
+            f"cannot configure the local Spark session: {exc}. Fix profiles.yml's `spark` output.", exit_code=2
+        ) from exc
+    return {str(name): str(value) for name, value in (output.get("server_side_parameters") or {}).items()}
 
 
 def to_spark_sql(sql: str) -> str:

@@ -1,0 +1,96 @@
+"""profiles.yml outputs rendered as dbt renders them, for the code that configures an engine like the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from featurestore.dbt_profiles import ProfileOutputError, rendered_output
+from featurestore.online import OnlineStoreError
+from featurestore.online.spark_sync import local_spark_settings
+from featurestore.paths import ProjectPaths
+
+PROFILES = """\
+shop:
+  target: local
+  outputs:
+    local:
+      type: duckdb
+      threads: "{{ env_var('SHOP_THREADS', '3') | as_number }}"
+      settings:
+        memory_limit: "{{ env_var('SHOP_MEMORY', '5GB') }}"
+    spark:
+      type: spark
+      server_side_parameters:
+        spark.master: "local[2]"
+        spark.sql.warehouse.dir: "{{ env_var('SPARK_HOME_DIR', env_var('PWD') ~ '/data/spark') }}/warehouse"
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nprofile: shop\n")
+    (tmp_path / "profiles.yml").write_text(PROFILES)
+    return tmp_path
+
+
+def test_env_var_defaults_and_dbt_filters_render(project: Path) -> None:
+    local = rendered_output(project, "local", {})
+    assert local["threads"] == 3  # as_number: an int, not the string "3"
+    assert local["settings"] == {"memory_limit": "5GB"}
+
+
+def test_the_given_environment_wins_over_the_defaults(project: Path) -> None:
+    local = rendered_output(project, "local", {"SHOP_THREADS": "1", "SHOP_MEMORY": "12GB"})
+    assert local["threads"] == 1
+    assert local["settings"] == {"memory_limit": "12GB"}
+
+
+def test_profiles_dir_moves_the_file(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    elsewhere = tmp_path_factory.mktemp("profiles")
+    (elsewhere / "profiles.yml").write_text(PROFILES.replace("'5GB'", "'7GB'"))
+    local = rendered_output(project, "local", {"DBT_PROFILES_DIR": str(elsewhere)})
+    assert local["settings"] == {"memory_limit": "7GB"}
+
+
+def test_a_missing_output_names_the_file(project: Path) -> None:
+    with pytest.raises(ProfileOutputError, match=r"profiles\.yml has no output 'databricks'"):
+        rendered_output(project, "databricks", {})
+
+
+def test_a_missing_file_names_it(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nprofile: shop\n")
+    with pytest.raises(ProfileOutputError, match=r"cannot read .*profiles\.yml"):
+        rendered_output(tmp_path, "local", {})
+
+
+def test_a_value_that_does_not_render_is_named(project: Path) -> None:
+    broken = PROFILES.replace("env_var('SHOP_MEMORY', '5GB')", "env_var('SHOP_MEMORY')")
+    (project / "profiles.yml").write_text(broken)
+    with pytest.raises(ProfileOutputError, match="'local' output of .* does not render"):
+        rendered_output(project, "local", {})
+
+
+def test_local_spark_home_defaults_under_the_project_folder(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SPARK_HOME_DIR", raising=False)
+    monkeypatch.delenv("PWD", raising=False)
+    settings = local_spark_settings(ProjectPaths(project))
+    assert settings == {
+        "spark.master": "local[2]",
+        "spark.sql.warehouse.dir": f"{project}/data/spark/warehouse",
+    }
+
+
+def test_local_spark_home_follows_the_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARK_HOME_DIR", "/elsewhere/spark")
+    assert local_spark_settings(ProjectPaths(project))["spark.sql.warehouse.dir"] == "/elsewhere/spark/warehouse"
+
+
+def test_a_broken_spark_output_is_a_configuration_error(project: Path) -> None:
+    (project / "profiles.yml").write_text(PROFILES.replace("    spark:\n", "    sparky:\n"))
+    with pytest.raises(OnlineStoreError, match="Fix profiles.yml's `spark` output") as raised:
+        local_spark_settings(ProjectPaths(project))
+    assert raised.value.exit_code == 2
