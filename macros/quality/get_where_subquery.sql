@@ -3,13 +3,16 @@
   (set for the staging tests in dbt_project.yml): on a relation with a `run_id` column, test only the rows this
   invocation wrote (all of them on a first build or --full-refresh, the re-processed dates on a daily run), or
   every row when this invocation wrote none (a `dbt test` on its own). So a daily run re-checks the days it
-  touched instead of the whole event history. Relations without `run_id` are tested whole. Any other `where`
-  behaves exactly as in dbt.
+  touched instead of the whole event history. Relations without `run_id` are tested whole.
+  And a second, `__feature_dates_rebuilt_by_this_run__` (set for the category marts' tests), for relations
+  keyed by `feature_date`: see `feature_dates_rebuilt_by_this_run`. Any other `where` behaves exactly as in dbt.
 #}
 {% macro default__get_where_subquery(relation) -%}
   {%- set where = config.get('where', '') -%}
   {%- if where == '__rows_written_by_this_run__' -%}
     {%- set where = rows_written_by_this_run(relation) -%}
+  {%- elif where == '__feature_dates_rebuilt_by_this_run__' -%}
+    {%- set where = feature_dates_rebuilt_by_this_run(relation) -%}
   {%- endif -%}
   {%- if where -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
@@ -23,4 +26,22 @@
   {%- if 'run_id' not in columns -%}{{ return('') }}{%- endif -%}
   {%- set this_run = "run_id = '" ~ invocation_id ~ "'" -%}
   {{ return('(' ~ this_run ~ ' or not exists (select 1 from ' ~ relation ~ ' where ' ~ this_run ~ '))') }}
+{%- endmacro %}
+
+{#
+  The feature dates a `dbt build` may have rewritten in an incremental mart keyed by `feature_date`: from the
+  published log's newest date minus lookback_days on. Every mart is built before the log is published, from
+  its own newest date minus lookback_days, and the log never runs ahead of the marts, so this cutoff is at or
+  before every mart's: the scope covers all rows the run rewrote (and, after a refused publish, a few more).
+  Every row on anything but `dbt build` (a `dbt test` on its own re-checks the whole history), on
+  --full-refresh, before the first publish, and on relations without a `feature_date` column.
+#}
+{% macro feature_dates_rebuilt_by_this_run(relation) -%}
+  {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}{{ return('') }}{%- endif -%}
+  {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+  {%- if 'feature_date' not in columns -%}{{ return('') }}{%- endif -%}
+  {%- set published = adapter.get_relation(
+      database=relation.database, schema=relation.schema, identifier='profile_features') -%}
+  {%- set cutoff = incremental_cutoff_date(published, 'feature_date') if published is not none else none -%}
+  {{ return('' if cutoff is none else 'feature_date >= ' ~ cutoff) }}
 {%- endmacro %}

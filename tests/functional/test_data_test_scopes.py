@@ -1,0 +1,63 @@
+"""The category marts' data tests on a daily `dbt build` check the feature dates the build may have rewritten;
+a `dbt test` on its own checks the whole history (macros/quality/get_where_subquery.sql).
+
+Starts from a copy of the session's small published build (300 profiles x 20 days) and plants a duplicate row
+on the oldest feature date of a mart, which no incremental run rewrites.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.functional.conftest import copy_state
+from tests.support.dbt import DbtHarness
+
+MART = "features_watch_behavior"
+UNIQUE_TEST = "features_watch_behavior_one_row_per_profile_and_feature_date"
+LOOKBACK_DAYS = 3  # dbt_project.yml's lookback_days
+
+
+def data_test_results(harness: DbtHarness) -> dict[str, dict[str, Any]]:
+    run_results = json.loads((harness.root / "target" / "run_results.json").read_text())
+    return {r["unique_id"].split(".")[2]: r for r in run_results["results"] if r["unique_id"].startswith("test.")}
+
+
+def test_a_daily_build_tests_the_rebuilt_dates_and_dbt_test_the_whole_history(
+    small_published: DbtHarness, tmp_path: Path
+) -> None:
+    harness = copy_state(small_published, tmp_path / "state")
+    (published_until,) = harness.query("select max(feature_date) from main_marts.profile_features")[0]
+    (oldest,) = harness.query(f"select min(feature_date) from main_marts.{MART}")[0]
+    assert oldest < published_until - timedelta(days=LOOKBACK_DAYS)  # outside every incremental rebuild
+    harness.query(
+        f"insert into main_marts.{MART} select * from main_marts.{MART} where feature_date = '{oldest}' limit 1"
+    )
+
+    built = harness.build("--select", MART)
+    assert built.success, built.text
+    results = data_test_results(harness)
+    first_rebuilt = published_until - timedelta(days=LOOKBACK_DAYS)
+    assert f"feature_date >= cast('{first_rebuilt.isoformat()}' as date)" in results[UNIQUE_TEST]["compiled_code"]
+    assert results[UNIQUE_TEST]["status"] == "pass"
+    # the rebuilt dates were really checked: the scope holds the mart's rows from first_rebuilt on
+    (in_scope,) = harness.query(f"select count(*) from main_marts.{MART} where feature_date >= '{first_rebuilt}'")[0]
+    assert in_scope > 0
+
+    tested = harness.dbt("test", "--select", MART)
+    assert not tested.success
+    results = data_test_results(harness)
+    assert "feature_date >=" not in results[UNIQUE_TEST]["compiled_code"]
+    assert results[UNIQUE_TEST]["status"] == "fail"
+    assert results[UNIQUE_TEST]["failures"] == 1
+
+
+def test_a_full_refresh_tests_every_feature_date(small_published: DbtHarness, tmp_path: Path) -> None:
+    harness = copy_state(small_published, tmp_path / "state")
+    built = harness.build("--select", MART, "--full-refresh")
+    assert built.success, built.text
+    assert "feature_date >=" not in data_test_results(harness)[UNIQUE_TEST]["compiled_code"]
+    (dates,) = harness.query(f"select count(distinct feature_date) from main_marts.{MART}")[0]
+    assert dates > LOOKBACK_DAYS + 1
