@@ -69,7 +69,11 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    return with_build_settings(duckdb.connect(str(path)))
+
+
+def with_build_settings(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con` set up as the dbt build's connections are (memory limit, threads, spill folder, ...), in UTC."""
     settings = {"TimeZone": "UTC", **build_settings()}
     for name, value in settings.items():
         con.execute(f"set {name} = {_literal(value)}")
@@ -136,7 +140,9 @@ def export_features(warehouse: Path, parquet: Path) -> dict[str, Any]:
     """
     parquet.parent.mkdir(parents=True, exist_ok=True)
     parquet.unlink(missing_ok=True)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # With the build's settings: under DuckDB's defaults (80% of RAM) this copy of the 1,000,000-profile log
+    # peaked at 18.9 GB.
+    with with_build_settings(duckdb.connect(str(warehouse), read_only=True)) as con:
         started = time.perf_counter()
         con.execute(f"copy (select * from {FEATURES}) to {_sql_path(parquet)} (format parquet)")
         seconds = time.perf_counter() - started
