@@ -4,8 +4,9 @@
   invocation wrote (all of them on a first build or --full-refresh, the re-processed dates on a daily run), or
   every row when this invocation wrote none (a `dbt test` on its own). So a daily run re-checks the days it
   touched instead of the whole event history. Relations without `run_id` are tested whole.
-  And a second, `__feature_dates_rebuilt_by_this_run__` (set for the category marts' tests), for relations
-  keyed by `feature_date`: see `feature_dates_rebuilt_by_this_run`. Any other `where` behaves exactly as in dbt.
+  And a second, `__feature_dates_rebuilt_by_this_run__` (the tests of the category marts and of
+  int_profile_feature_dates), for relations keyed by `feature_date`: see `feature_dates_rebuilt_by_this_run`.
+  Any other `where` behaves exactly as in dbt.
 #}
 {% macro default__get_where_subquery(relation) -%}
   {%- set where = config.get('where', '') -%}
@@ -29,10 +30,10 @@
 {%- endmacro %}
 
 {#
-  The feature dates a `dbt build` may have rewritten in an incremental mart keyed by `feature_date`: from the
-  published log's newest date minus lookback_days on. Every mart is built before the log is published, from
-  its own newest date minus lookback_days, and the log never runs ahead of the marts, so this cutoff is at or
-  before every mart's: the scope covers all rows the run rewrote (and, after a refused publish, a few more).
+  The feature dates a `dbt build` may have rewritten in an incremental model keyed by `feature_date`: from the
+  published log's newest date minus lookback_days on. Every such model is built before the log is published,
+  from its own newest date minus lookback_days, and the log never runs ahead of them, so this cutoff is at or
+  before each model's own: the scope covers all rows the run rewrote (after a refused publish, a few more).
   Every row on anything but `dbt build` (a `dbt test` on its own re-checks the whole history), on
   --full-refresh, before the first publish, and on relations without a `feature_date` column.
 #}
@@ -40,8 +41,9 @@
   {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}{{ return('') }}{%- endif -%}
   {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
   {%- if 'feature_date' not in columns -%}{{ return('') }}{%- endif -%}
-  {%- set published = adapter.get_relation(
-      database=relation.database, schema=relation.schema, identifier='profile_features') -%}
+  {%- set node = published_model_node() -%}
+  {%- set published = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)
+      if node is not none else none -%}
   {%- set cutoff = incremental_cutoff_date(published, 'feature_date') if published is not none else none -%}
   {{ return('' if cutoff is none else 'feature_date >= ' ~ cutoff) }}
 {%- endmacro %}

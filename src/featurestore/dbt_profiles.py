@@ -8,10 +8,15 @@ render as they do for `dbt build`, instead of through a second, hand-made Jinja 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import duckdb
+
+logger = logging.getLogger(__name__)
 
 
 class ProfileOutputError(ValueError):
@@ -51,3 +56,34 @@ def rendered_output(project_dir: Path, target: str, environ: Mapping[str, str] |
     if not isinstance(rendered, dict):
         raise ProfileOutputError(f"the '{target}' output of {path} is not a mapping")
     return rendered
+
+
+def duckdb_settings(project_dir: Path | None = None) -> dict[str, Any]:
+    """The DuckDB `config_options` and `settings` of the `local` target (memory limit, threads, insertion order,
+    time zone, ...), as the dbt build gets them. Empty, with a warning, when profiles.yml does not render."""
+    from featurestore.paths import find_project_dir
+
+    try:
+        local = rendered_output(project_dir or find_project_dir(), "local")
+    except (FileNotFoundError, ProfileOutputError) as exc:
+        logger.warning("DuckDB runs with its defaults: profiles.yml's local target did not render (%s)", exc)
+        return {}
+    # config_options apply once per database, settings per cursor: the build gets both.
+    settings = {**(local.get("config_options") or {}), **(local.get("settings") or {})}
+    return {str(k): v for k, v in settings.items() if v is not None}
+
+
+def with_duckdb_settings(con: duckdb.DuckDBPyConnection, project_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """`con` with the `local` target's DuckDB settings, so work outside dbt (the sync, the benchmark floors) stays
+    inside the same memory limit instead of DuckDB's default of 80% of RAM."""
+    for name, value in duckdb_settings(project_dir).items():
+        con.execute(f"set {name} = {_literal(value)}")
+    return con
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"

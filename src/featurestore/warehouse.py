@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from featurestore.dbt_profiles import with_duckdb_settings
+
 logger = logging.getLogger(__name__)
 
 # How long a writer waits for readers to close the file: the same order as dbt-duckdb's connect retries
@@ -37,7 +39,7 @@ def open_for_writing(path: Path, wait: float | None = None) -> duckdb.DuckDBPyCo
     logged = False
     while True:
         try:
-            return duckdb.connect(str(path))
+            connection = duckdb.connect(str(path))
         except duckdb.IOException as exc:
             if not is_lock_conflict(exc) or time.monotonic() >= deadline:
                 raise
@@ -45,6 +47,11 @@ def open_for_writing(path: Path, wait: float | None = None) -> duckdb.DuckDBPyCo
                 logger.info("%s is open in another process; waiting up to %g s for it to close", path, wait)
                 logged = True
             time.sleep(POLL_SECONDS)
+            continue
+        # The build's memory limit and threads (DuckDB's default is 80% of RAM: a full sync of 1,000,000
+        # profiles peaked at 14.8 GB with it). Set, not passed to connect: a process that ran dbt already
+        # holds this database with dbt's configuration, and DuckDB refuses a second one.
+        return with_duckdb_settings(connection)
 
 
 @dataclass(frozen=True)

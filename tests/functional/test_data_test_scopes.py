@@ -46,6 +46,12 @@ def test_a_daily_build_tests_the_rebuilt_dates_and_dbt_test_the_whole_history(
     (in_scope,) = harness.query(f"select count(*) from main_marts.{MART} where feature_date >= '{first_rebuilt}'")[0]
     assert in_scope > 0
 
+    # the change set's tests have the same scope (a model in another schema than the published log)
+    built = harness.build("--select", "int_profile_feature_dates")
+    assert built.success, built.text
+    scoped = data_test_results(harness)["int_profile_feature_dates_one_row_per_profile_id_feature_date"]
+    assert f"feature_date >= cast('{first_rebuilt.isoformat()}' as date)" in scoped["compiled_code"]
+
     tested = harness.dbt("test", "--select", MART)
     assert not tested.success
     results = data_test_results(harness)

@@ -10,6 +10,7 @@ from featurestore.dbt_profiles import ProfileOutputError, rendered_output
 from featurestore.online import OnlineStoreError
 from featurestore.online.spark_sync import local_spark_settings
 from featurestore.paths import ProjectPaths
+from featurestore.warehouse import open_for_writing
 
 PROFILES = """\
 shop:
@@ -94,3 +95,13 @@ def test_a_broken_spark_output_is_a_configuration_error(project: Path) -> None:
     with pytest.raises(OnlineStoreError, match="Fix profiles.yml's `spark` output") as raised:
         local_spark_settings(ProjectPaths(project))
     assert raised.value.exit_code == 2
+
+
+def test_the_warehouse_opened_outside_dbt_gets_the_builds_memory_limit_and_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("DUCKDB_THREADS", "1")
+    with open_for_writing(tmp_path / "warehouse.duckdb") as con:
+        limit, threads = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
+    assert (limit, int(threads)) == ("953.6 MiB", 1)  # 1 GB = 10^9 bytes = 953.6 MiB

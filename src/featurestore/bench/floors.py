@@ -24,6 +24,8 @@ from typing import Any
 
 import duckdb
 
+from featurestore.dbt_profiles import with_duckdb_settings
+
 logger = logging.getLogger(__name__)
 
 FEATURES = "main_marts.profile_features"
@@ -35,35 +37,6 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def build_settings(project_dir: Path | None = None) -> dict[str, Any]:
-    """The DuckDB `config_options` and `settings` of the `local` dbt target, rendered by dbt itself.
-
-    So the floors run with the memory limit, threads, temp directory, ... that the dbt build gets, whatever
-    profiles.yml sets (defaults, env_var and dbt's filters such as `as_number` included). Empty, with a
-    warning, when profiles.yml cannot be read or rendered.
-    """
-    from featurestore.dbt_profiles import ProfileOutputError, rendered_output
-    from featurestore.paths import find_project_dir
-
-    try:
-        local = rendered_output(project_dir or find_project_dir(), "local")
-    except (FileNotFoundError, ProfileOutputError) as exc:
-        # The floors still run, but not with the build's settings: say so (bench.json keeps what applied).
-        logger.warning("floors use DuckDB's defaults: profiles.yml's local target did not render (%s)", exc)
-        return {}
-    # config_options apply once per database, settings per cursor: the build gets both.
-    settings = {**(local.get("config_options") or {}), **(local.get("settings") or {})}
-    return {str(k): v for k, v in settings.items() if v is not None}
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A fresh scratch database (an old file is removed) with the DuckDB settings of the dbt build."""
     for stale in (path, path.with_name(path.name + ".wal")):
@@ -73,11 +46,9 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def with_build_settings(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """`con` set up as the dbt build's connections are (memory limit, threads, spill folder, ...), in UTC."""
-    settings = {"TimeZone": "UTC", **build_settings()}
-    for name, value in settings.items():
-        con.execute(f"set {name} = {_literal(value)}")
-    return con
+    """`con` set up as the dbt build's connections are (memory limit, threads, ...), in UTC."""
+    con.execute("set TimeZone = 'UTC'")
+    return with_duckdb_settings(con)
 
 
 def applied_settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
