@@ -76,8 +76,17 @@ def duckdb_settings(project_dir: Path | None = None) -> dict[str, Any]:
 def with_duckdb_settings(con: duckdb.DuckDBPyConnection, project_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """`con` with the `local` target's DuckDB settings, so work outside dbt (the sync, the benchmark floors) stays
     inside the same memory limit instead of DuckDB's default of 80% of RAM."""
+    from featurestore.failures import EXIT_INPUT, FeaturestoreError
+
     for name, value in duckdb_settings(project_dir).items():
-        con.execute(f"set {name} = {_literal(value)}")
+        try:
+            con.execute(f"set {name} = {_literal(value)}")
+        except duckdb.Error as exc:
+            raise FeaturestoreError(
+                f"DuckDB refuses {name} = {value!r} from profiles.yml's local target ({exc}). Fix the variable "
+                "it reads (DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS) and rerun.",
+                EXIT_INPUT,
+            ) from exc
     return con
 
 

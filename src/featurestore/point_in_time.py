@@ -16,6 +16,7 @@ import duckdb
 from featurestore.dbt_invoke import invoke_dbt
 from featurestore.failures import explain
 from featurestore.paths import ProjectPaths
+from featurestore.warehouse import connect
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def build_training_set(labels: Path, out: Path, paths: ProjectPaths, date_column
             and cast(labels.{date_column} as date) = features.feature_date
         order by labels.file_row_number
     """
-    with duckdb.connect(str(paths.duckdb_path)) as con:
+    with connect(paths.duckdb_path) as con:
         con.execute(f"copy ({query}) to '{out.resolve()}' (format parquet)")
         total, matched = con.execute(
             f"select count(*), count(source_feature_date) from read_parquet('{out.resolve()}')"

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from featurestore.dbt_profiles import with_duckdb_settings
+from featurestore.failures import FeaturestoreError
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,20 @@ def is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "Could not set lock on file" in str(exc)
 
 
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with the `local` target's DuckDB settings (memory limit, threads, ...): DuckDB's
+    own default is 80% of RAM, with which a full sync of 1,000,000 profiles peaked at 15.9 GB. Set, not passed to
+    `duckdb.connect`: a process that ran dbt already holds this database with dbt's configuration, and DuckDB
+    refuses a second one. DuckDB's IOException (e.g. the file lock) as it comes; FeaturestoreError (exit 2) for a
+    setting DuckDB refuses."""
+    connection = duckdb.connect(str(path))
+    try:
+        return with_duckdb_settings(connection)
+    except FeaturestoreError:
+        connection.close()  # a setting DuckDB refuses (say DUCKDB_MEMORY_LIMIT=lots): do not keep the file open
+        raise
+
+
 def open_for_writing(path: Path, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """A read-write connection, waiting up to `wait` seconds (default READER_WAIT_SECONDS) for other processes
     (readers) to close the file; DuckDB's IOException when they do not.
@@ -39,7 +54,7 @@ def open_for_writing(path: Path, wait: float | None = None) -> duckdb.DuckDBPyCo
     logged = False
     while True:
         try:
-            connection = duckdb.connect(str(path))
+            return connect(path)
         except duckdb.IOException as exc:
             if not is_lock_conflict(exc) or time.monotonic() >= deadline:
                 raise
@@ -47,11 +62,6 @@ def open_for_writing(path: Path, wait: float | None = None) -> duckdb.DuckDBPyCo
                 logger.info("%s is open in another process; waiting up to %g s for it to close", path, wait)
                 logged = True
             time.sleep(POLL_SECONDS)
-            continue
-        # The build's memory limit and threads (DuckDB's default is 80% of RAM: a full sync of 1,000,000
-        # profiles peaked at 14.8 GB with it). Set, not passed to connect: a process that ran dbt already
-        # holds this database with dbt's configuration, and DuckDB refuses a second one.
-        return with_duckdb_settings(connection)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from featurestore.dbt_profiles import ProfileOutputError, rendered_output
+from featurestore.failures import FeaturestoreError
 from featurestore.online import OnlineStoreError
 from featurestore.online.spark_sync import local_spark_settings
 from featurestore.paths import ProjectPaths
@@ -105,3 +107,13 @@ def test_the_warehouse_opened_outside_dbt_gets_the_builds_memory_limit_and_threa
     with open_for_writing(tmp_path / "warehouse.duckdb") as con:
         limit, threads = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
     assert (limit, int(threads)) == ("953.6 MiB", 1)  # 1 GB = 10^9 bytes = 953.6 MiB
+
+
+def test_a_memory_limit_duckdb_refuses_is_a_one_line_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(FeaturestoreError, match=r"memory_limit = 'lots'.*DUCKDB_MEMORY_LIMIT") as raised:
+        open_for_writing(tmp_path / "warehouse.duckdb")
+    assert raised.value.exit_code == 2
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # the refused connection did not keep the file

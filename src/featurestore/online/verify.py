@@ -33,6 +33,7 @@ from featurestore.online.layout import (
 )
 from featurestore.online.sync import FEATURES, PROFILES
 from featurestore.paths import ProjectPaths
+from featurestore.warehouse import connect
 
 AS_OF_VIEW = "main_marts.profile_features_latest"
 MODE_AS_OF = "as-of view"  # client values vs dbt's as-of view
@@ -145,7 +146,7 @@ def run_verify(
         seed = random.randrange(1 << 30) if seed is None else seed
         absent_sample = max(10, sample // 10)
         try:
-            with duckdb.connect(str(paths.duckdb_path)) as con:
+            with connect(paths.duckdb_path) as con:
                 base = _state_sql(meta.feature_date, ttl)
                 cursor = con.execute(
                     f"select * from ({base}) where _state = 'live' "
@@ -190,7 +191,7 @@ def has_as_of_view(paths: ProjectPaths) -> bool:
     """Does the warehouse hold dbt's as-of view (a dbt build), or only the log (a synthetic warehouse)?"""
     schema, name = AS_OF_VIEW.split(".")
     try:
-        with duckdb.connect(str(paths.duckdb_path)) as con:
+        with connect(paths.duckdb_path) as con:
             found = con.execute(
                 "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                 [schema, name],
@@ -206,7 +207,7 @@ def as_of_view(paths: ProjectPaths, as_of: date, profile_ids: list[str]) -> dict
     if not profile_ids:
         return {}
     try:
-        with duckdb.connect(str(paths.duckdb_path)) as con:
+        with connect(paths.duckdb_path) as con:
             newest = con.execute(f"select max(feature_date) from {FEATURES}").fetchone()[0]  # type: ignore[index]
         if newest == as_of:
             relation = AS_OF_VIEW
@@ -218,7 +219,7 @@ def as_of_view(paths: ProjectPaths, as_of: date, profile_ids: list[str]) -> dict
                 relation = f"({compile_point_in_time(requests, 'as_of_date', paths)})"
             except PointInTimeError as exc:
                 raise OnlineStoreError(f"Cannot compile dbt's as-of view for {as_of}: {exc}") from exc
-        with duckdb.connect(str(paths.duckdb_path)) as con:
+        with connect(paths.duckdb_path) as con:
             con.execute("create temp table _fs_verify_ids (profile_id varchar)")
             con.executemany("insert into _fs_verify_ids values (?)", [[pid] for pid in profile_ids])
             cursor = con.execute(
