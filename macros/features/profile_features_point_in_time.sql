@@ -10,11 +10,14 @@
   `source_feature_date` (the date of the stored row used).
 
   Usage:  {{ profile_features_point_in_time(ref('my_labels'), 'label_date') }}
+  `log` is the feature log to read (default: ref('profile_features')); the publish passes its own relation.
+  `newest_rows`, when given, holds each profile's newest log row (profile_features_latest_snapshot): read instead
+  of searching the log, valid only for dates on or after the log's newest date.
 #}
-{% macro profile_features_point_in_time(requests, date_column='as_of_date') %}
+{% macro profile_features_point_in_time(requests, date_column='as_of_date', log=none, newest_rows=none) %}
 {%- set derived = ['profile_tenure_days', 'account_tenure_days', 'days_since_last_play', 'days_since_first_play',
                    'lifecycle_stage', 'is_reactivated_7d', 'plan_tier'] -%}
-{%- set log = ref('profile_features') -%}
+{%- set log = log or ref('profile_features') -%}
 {%- set profiles = ref('stg_gold__profiles') -%}
 {%- set columns = published_model_node().columns.keys() | list if execute else [] -%}
     with
@@ -39,6 +42,21 @@
             and (profiles.deleted_date is null or profiles.deleted_date > pit_pairs.as_of_date)
 
     ),
+
+    {%- if newest_rows is not none %}
+
+    pit_latest as (
+
+        -- distinct, as the grouped search below: a profile the staging lists twice still gets one row
+        select
+            live.as_of_date,
+            stored.*
+        from (select distinct profile_id, as_of_date from pit_live) as live
+        inner join {{ newest_rows }} as stored
+            on live.profile_id = stored.profile_id
+
+    ),
+    {%- else %}
 
     pit_source_dates as (
 
@@ -67,6 +85,7 @@
             and pit_source_dates.source_feature_date = stored.feature_date
 
     ),
+    {%- endif %}
 
     pit_day_counts as (
 
@@ -113,9 +132,9 @@
   Every live profile's features as of one date (a SQL date expression), e.g.
   {{ profile_features_as_of("cast('2026-10-01' as date)") }}
 #}
-{% macro profile_features_as_of(as_of_date) %}
+{% macro profile_features_as_of(as_of_date, log=none, newest_rows=none) %}
 {%- set requests -%}
 (select profile_id, {{ as_of_date }} as as_of_date from {{ ref('stg_gold__profiles') }})
 {%- endset -%}
-{{ profile_features_point_in_time(requests, 'as_of_date') }}
+{{ profile_features_point_in_time(requests, 'as_of_date', log, newest_rows) }}
 {% endmacro %}

@@ -32,10 +32,14 @@ DORMANT_FACTOR = 10
 DATE_COLUMNS = ("event_date", "feature_date")
 LOOKBACK_DAYS = 3
 TOP_NODES = 8
+# Written by the publish's post-hook, not a dbt node (macros/features/profile_features_latest_snapshot.sql): each
+# profile's newest log row, so the rows a daily run rewrote are those dated in its look-back window.
+HOOK_WRITTEN = {"main_marts.profile_features_latest_snapshot": "feature_date"}
 
 
 def incremental_relations(warehouse: Path, target: Path) -> tuple[dict[str, str], list[str]]:
-    """Incremental models (relation -> its date column) and the models materialised as tables."""
+    """Incremental models and tables written by hooks (relation -> its date column), and the models
+    materialised as tables."""
     import duckdb
 
     manifest = json.loads((target / "manifest.json").read_text())
@@ -52,6 +56,9 @@ def incremental_relations(warehouse: Path, target: Path) -> tuple[dict[str, str]
                 incremental[relation] = next(c for c in DATE_COLUMNS if c in columns)
             elif kind == "table":
                 tables.append(relation)
+        listed = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        existing = {f"{schema}.{name}" for schema, name in listed}
+        incremental.update({rel: col for rel, col in HOOK_WRITTEN.items() if rel in existing})
     return incremental, sorted(tables)
 
 
