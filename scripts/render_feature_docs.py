@@ -71,11 +71,15 @@ def key(name: str, data_type: str, description: str, typed: bool) -> dict[str, o
 GRAIN = ("profile_id", "feature_date")
 
 
-def grain_test(model_name: str) -> dict[str, object]:
-    """The one-row-per-profile-and-date test of a feature-date model (its declared primary key, GRAIN)."""
-    return {"expect_compound_columns_to_be_unique": {
+def grain_test(model_name: str, where: str | None = None) -> dict[str, object]:
+    """The one-row-per-profile-and-date test of a feature-date model (its declared primary key, GRAIN), on the
+    rows `where` selects (a scope of macros/quality/get_where_subquery.sql) if given."""
+    test: dict[str, object] = {
         "name": f"{model_name.removeprefix('profile_')}_one_row_per_profile_and_feature_date",
-        "arguments": {"column_list": list(GRAIN)}}}
+        "arguments": {"column_list": list(GRAIN)}}
+    if where:
+        test["config"] = {"where": where}
+    return {"expect_compound_columns_to_be_unique": test}
 
 
 def not_null_keys(columns: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -202,7 +206,8 @@ def published_models(features: list[Feature]) -> dict[str, object]:
                 "latest_version": 1,
                 "versions": [{"v": 1, "defined_in": "profile_features", "config": {"alias": "profile_features"}}],
                 "constraints": FEATURE_TABLE_KEY,
-                "data_tests": [grain_test("published")],
+                # a daily build checks the dates its publish replaced, not the whole log
+                "data_tests": [grain_test("published", where="__feature_dates_published_by_this_run__")],
                 "columns": not_null_keys(published_columns(features, typed=True)),
             },
             {

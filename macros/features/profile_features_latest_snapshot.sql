@@ -1,8 +1,8 @@
 {#
   profile_features_latest, every live profile as of the newest published date, is read several times per build
   (its tests, the BI and CRM marts) and by every BI query and `featurestore verify`. As an as-of read of the log,
-  each read searched the whole log for each profile's newest row: about 15 s a read at 1,000,000 profiles x 90
-  days (docs/benchmarks.md).
+  each read searched the whole log for each profile's newest row: 8-30 s a read at 1,000,000 profiles x 90 days
+  (docs/decisions/0011-latest-values-kept-by-the-publish.md).
 
   DuckDB: the publish keeps each profile's newest log row in the table `profile_features_latest_snapshot`, in a
   post-hook that runs inside the publish's own transaction, and profile_features_latest derives the day counts

@@ -10,7 +10,7 @@
   `source_feature_date` (the date of the stored row used).
 
   Usage:  {{ profile_features_point_in_time(ref('my_labels'), 'label_date') }}
-  `log` is the feature log to read (default: ref('profile_features')); the publish passes its own relation.
+  `log` is the feature log to read (default: ref('profile_features')).
   `newest_rows`, when given, holds each profile's newest log row (profile_features_latest_snapshot): read instead
   of searching the log, valid only for dates on or after the log's newest date.
 #}

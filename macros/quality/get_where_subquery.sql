@@ -5,8 +5,9 @@
   every row when this invocation wrote none (a `dbt test` on its own). So a daily run re-checks the days it
   touched instead of the whole event history. Relations without `run_id` are tested whole.
   And a second, `__feature_dates_rebuilt_by_this_run__` (the tests of the category marts and of
-  int_profile_feature_dates), for relations keyed by `feature_date`: see `feature_dates_rebuilt_by_this_run`.
-  Any other `where` behaves exactly as in dbt.
+  int_profile_feature_dates), for relations keyed by `feature_date`: see `feature_dates_rebuilt_by_this_run`;
+  and a third, `__feature_dates_published_by_this_run__` (the published log's grain test): see
+  `feature_dates_published_by_this_run`. Any other `where` behaves exactly as in dbt.
 #}
 {% macro default__get_where_subquery(relation) -%}
   {%- set where = config.get('where', '') -%}
@@ -14,6 +15,8 @@
     {%- set where = rows_written_by_this_run(relation) -%}
   {%- elif where == '__feature_dates_rebuilt_by_this_run__' -%}
     {%- set where = feature_dates_rebuilt_by_this_run(relation) -%}
+  {%- elif where == '__feature_dates_published_by_this_run__' -%}
+    {%- set where = feature_dates_published_by_this_run() -%}
   {%- endif -%}
   {%- if where -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
@@ -46,4 +49,21 @@
       if node is not none else none -%}
   {%- set cutoff = incremental_cutoff_date(published, 'feature_date') if published is not none else none -%}
   {{ return('' if cutoff is none else 'feature_date >= ' ~ cutoff) }}
+{%- endmacro %}
+
+{#
+  The feature dates the publish of a `dbt build` replaced in profile_features: from the candidate's first date on
+  (it writes exactly the candidate's rows, replacing their dates, and leaves older dates as earlier runs
+  checked them). Tests run after their model, so the candidate is this build's. Every row on anything but
+  `dbt build`, on --full-refresh, and before there is a candidate.
+#}
+{% macro feature_dates_published_by_this_run() -%}
+  {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}{{ return('') }}{%- endif -%}
+  {%- set candidate = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+      | selectattr('package_name', 'equalto', project_name)
+      | selectattr('name', 'equalto', 'profile_features_candidate') | first -%}
+  {%- set relation = adapter.get_relation(database=candidate.database, schema=candidate.schema,
+                                          identifier=candidate.alias) -%}
+  {%- set first = first_date_in(relation) if relation is not none else none -%}
+  {{ return('' if first is none else 'feature_date >= ' ~ first) }}
 {%- endmacro %}

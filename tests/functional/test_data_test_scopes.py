@@ -1,8 +1,9 @@
-"""The category marts' data tests on a daily `dbt build` check the feature dates the build may have rewritten;
-a `dbt test` on its own checks the whole history (macros/quality/get_where_subquery.sql).
+"""The category marts' data tests on a daily `dbt build` check the feature dates the build may have rewritten,
+and the published log's grain test the dates its publish replaced; a `dbt test` on its own checks the whole
+history (macros/quality/get_where_subquery.sql).
 
 Starts from a copy of the session's small published build (300 profiles x 20 days) and plants a duplicate row
-on the oldest feature date of a mart, which no incremental run rewrites.
+on the oldest feature date of a mart (or of the log), which no incremental run rewrites.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from featurestore.generator import append_day
 from tests.functional.conftest import copy_state
 from tests.support.dbt import DbtHarness
 
 MART = "features_watch_behavior"
 UNIQUE_TEST = "features_watch_behavior_one_row_per_profile_and_feature_date"
 LOOKBACK_DAYS = 3  # dbt_project.yml's lookback_days
+PUBLISHED_TEST = "published_one_row_per_profile_and_feature_date"
 
 
 def data_test_results(harness: DbtHarness) -> dict[str, dict[str, Any]]:
@@ -67,3 +70,31 @@ def test_a_full_refresh_tests_every_feature_date(small_published: DbtHarness, tm
     assert "feature_date >=" not in data_test_results(harness)[UNIQUE_TEST]["compiled_code"]
     (dates,) = harness.query(f"select count(distinct feature_date) from main_marts.{MART}")[0]
     assert dates > LOOKBACK_DAYS + 1
+
+
+def test_a_daily_build_tests_the_dates_its_publish_replaced_and_dbt_test_the_whole_log(
+    small_published: DbtHarness, tmp_path: Path
+) -> None:
+    harness = copy_state(small_published, tmp_path / "state")
+    append_day(harness.raw_dir)
+    daily = harness.build()
+    assert daily.success, daily.text
+    (first_candidate,) = harness.query("select min(feature_date) from main_marts.profile_features_candidate")[0]
+    (oldest,) = harness.query("select min(feature_date) from main_marts.profile_features")[0]
+    assert oldest < first_candidate  # a date this publish did not replace
+    harness.query(
+        "insert into main_marts.profile_features "
+        f"select * from main_marts.profile_features where feature_date = '{oldest}' limit 1"
+    )
+
+    published = harness.build("--select", "profile_features")  # publishes the same candidate again
+    assert published.success, published.text
+    scoped = data_test_results(harness)[PUBLISHED_TEST]
+    assert f"feature_date >= cast('{first_candidate.isoformat()}' as date)" in scoped["compiled_code"]
+    assert scoped["status"] == "pass"
+
+    tested = harness.dbt("test", "--select", "profile_features")
+    assert not tested.success
+    whole = data_test_results(harness)[PUBLISHED_TEST]
+    assert "feature_date >=" not in whole["compiled_code"]
+    assert whole["status"] == "fail" and whole["failures"] == 1
