@@ -24,7 +24,7 @@ from typer.testing import CliRunner, Result
 
 from tests.functional.conftest import copy_state
 from tests.support.chromium import CHROMIUM, Browser
-from tests.support.cli import start_cli
+from tests.support.cli import OutputWatcher, start_cli
 from tests.support.dbt import PROJECT_DIR, DbtHarness
 
 # Upstream of the published table: its candidate, the six category marts behind the candidate, and the Gold
@@ -52,25 +52,32 @@ class ServedSite:
     target_dir: Path  # where the site was built
     build_target_dir: Path  # the dbt build's artefacts, which the docs build must leave alone
     process: subprocess.Popen[str]
-    output: list[str]
+    output: OutputWatcher  # drains the server's output for as long as it runs, so its pipe never fills
+
+    def stop(self) -> int:
+        """Ctrl-C, the way to stop the server. If it is still running 30 s later, SIGABRT makes Python's fault
+        handler (PYTHONFAULTHANDLER) print every thread's stack into the output, for the failure message."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=30)
+            self.output.finish(timeout=30)
+            raise AssertionError("the docs server ignored Ctrl-C for 30 s:\n" + self.output.text[-6000:]) from None
 
 
 @pytest.fixture
 def served_site(small_published: DbtHarness, tmp_path: Path) -> Iterator[ServedSite]:
     """`featurestore docs --port 0` over a copy of the shared published build, until the test ends."""
     state = copy_state(small_published, tmp_path / "state")
-    process = start_cli(state, "docs", "--port", "0")
-    output: list[str] = []
+    process = start_cli(state, "docs", "--port", "0", PYTHONFAULTHANDLER="1")
+    output = OutputWatcher(process)
     try:
-        assert process.stdout is not None
-        url = None
-        for line in process.stdout:  # dbt's log lines, then the URL once the site is built and the port bound
-            output.append(line)
-            if match := URL_LINE.search(line):
-                url = match.group(1)
-                break
-        assert url is not None, "".join(output)
-        yield ServedSite(url, state.root / "target" / "docs", state.root / "target", process, output)
+        # dbt's log lines, then the URL once the site is built and the port bound
+        match = URL_LINE.search(output.wait_for(URL_LINE.search))
+        assert match is not None
+        yield ServedSite(match.group(1), state.root / "target" / "docs", state.root / "target", process, output)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -191,8 +198,7 @@ def test_docs_site_shows_the_catalog_and_the_lineage_of_profile_features(served_
     keep.parent.mkdir(exist_ok=True)
     shutil.copyfile(screenshot, keep)
 
-    served_site.process.send_signal(signal.SIGINT)  # Ctrl-C is the way to stop the server: exit 0
-    assert served_site.process.wait(timeout=30) == 0, "".join(served_site.output)
+    assert served_site.stop() == 0, served_site.output.text  # Ctrl-C stops the server: exit 0
 
 
 def _docs_in_process(harness: DbtHarness, *args: str) -> Result:
