@@ -179,13 +179,18 @@ def serve_forever(server: ThreadingHTTPServer) -> None:
         # shutdown() waits for serve_forever to return, so it must not run on the serving thread itself
         threading.Thread(target=server.shutdown, daemon=True).start()
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # Both signals get this handler explicitly, and are unblocked, rather than trusting the state the process
+    # started with: a Ctrl-C that the parent left ignored or blocked, or a native library's handler left in
+    # place by the in-process docs build, would otherwise leave the server running.
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, stop) for signum in stop_signals}
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     try:
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python, which cannot be put back from here
+                signal.signal(signum, handler)
         server.server_close()
 
 

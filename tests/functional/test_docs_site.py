@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,10 +62,13 @@ class ServedSite:
         try:
             return self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            status = Path(f"/proc/{self.process.pid}/status").read_text().splitlines()
+            signal_state = "\n".join(line for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
             self.process.send_signal(signal.SIGABRT)
             self.process.wait(timeout=30)
             self.output.finish(timeout=30)
-            raise AssertionError("the docs server ignored Ctrl-C for 30 s:\n" + self.output.text[-6000:]) from None
+            raise AssertionError(f"the docs server ignored Ctrl-C for 30 s; its signal masks:\n{signal_state}\n"
+                                 + self.output.text[-6000:]) from None
 
 
 @pytest.fixture
@@ -230,3 +234,42 @@ def test_docs_on_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("error:"), result.output
     assert f"127.0.0.1:{port}" in lines[0] and "in use" in lines[0] and "--port" in lines[0]
     assert isinstance(result.exception, SystemExit)
+
+
+# A server process that serves an empty folder with docs_site.serve_forever and prints its port; `inherited`
+# is what its parent leaves the signals as (a child inherits ignored dispositions and the blocked mask).
+SERVER_SCRIPT = """
+from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
+from featurestore.docs_site import serve_forever
+server = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+print(server.server_address[1], flush=True)
+serve_forever(server)
+print("stopped", flush=True)
+"""
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _block_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+@pytest.mark.parametrize("inherited", [None, _ignore_sigint, _block_stop_signals], ids=["default", "ignored", "blocked"])
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_server_stops_on_ctrl_c_and_sigterm_whatever_its_parent_left_them(inherited, stop_signal, tmp_path: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-c", SERVER_SCRIPT], cwd=tmp_path, stdout=subprocess.PIPE,
+                               text=True, preexec_fn=inherited)  # noqa: PLW1509 - the test process is single-threaded here
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port), timeout=10):
+            pass  # serving
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=30) == 0
+        assert process.stdout.read().strip() == "stopped"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
