@@ -183,6 +183,17 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "bench.json" in result.stderr
 
 
+def test_a_run_the_disk_cannot_hold_is_refused_before_it_starts(tmp_path: Path) -> None:
+    # 10^9 profiles x 90 days at ~1 KB a profile-day: 90 PB, more than any disk here
+    work = tmp_path / "work"
+    result = run_bench("--profiles", "1000000000", "--work-dir", str(work), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    message = " ".join(result.stderr.split())
+    assert str(tmp_path) in message and "GB free" in message and "--no-disk-check" in message, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not work.exists() and not (tmp_path / "out" / "bench.json").exists(), "nothing started"
+
+
 def _entry(profiles: int, full: float, measured: str) -> dict[str, Any]:
     def step(wall: float) -> dict[str, Any]:
         return {

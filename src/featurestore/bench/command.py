@@ -129,6 +129,35 @@ def _summary_table(results: dict[str, Any], profiles: list[int]) -> Table:
     return table
 
 
+# Disk a size's work folder may need at its peak, per profile and generated day: its Gold Parquet, the warehouse
+# (47 GB after the 1,000,000 x 90 full build) and DuckDB's spill while the candidate builds; a 1,000,000 x 90
+# full build ran out of disk with 75 GB free (docs/benchmarks.md). Generous at small sizes
+# (5,000 x 90 peaked at 280 MB), where it does not matter.
+DISK_BYTES_PER_PROFILE_DAY = 1_000
+
+
+def disk_needed(sizes: list[int], days: int, keep: bool, flat_cost_profiles: int | None) -> int:
+    """Bytes the run may need at once: its largest folder (each is deleted before the next starts), or every
+    folder's when --keep leaves them all behind. The flat-cost folder holds the base scenario's profiles and
+    ten times as many dormant ones."""
+    folders = [n * days * DISK_BYTES_PER_PROFILE_DAY for n in sizes]
+    if flat_cost_profiles is not None:
+        folders.append(11 * flat_cost_profiles * days * DISK_BYTES_PER_PROFILE_DAY)
+    return sum(folders) if keep else max(folders, default=0)
+
+
+def check_disk(root: Path, needed: int) -> None:
+    """Refuse to start a run that the free space under `root` cannot hold (it would stop hours in)."""
+    existing = next(folder for folder in (root, *root.parents) if folder.exists())
+    free = shutil.disk_usage(existing).free
+    if free < needed:
+        raise typer.BadParameter(
+            f"{existing} has {free / 1e9:,.1f} GB free and this run may need about {needed / 1e9:,.1f} GB "
+            "(warehouse and DuckDB spill): choose a roomier --work-dir, fewer sizes, or --no-disk-check.",
+            param_hint="--work-dir",
+        )
+
+
 def _fail(message: str) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
@@ -232,6 +261,14 @@ def bench_command(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the work folders (they are always kept when a step fails).")
     ] = False,
+    disk_check: Annotated[
+        bool,
+        typer.Option(
+            "--disk-check/--no-disk-check",
+            help="Refuse to start when the work folder's disk has less free space than the run may need "
+            "(about 1 KB per profile and day for the largest size; every size's with --keep).",
+        ),
+    ] = True,
     gold_cache: Annotated[
         Path | None,
         typer.Option(
@@ -268,6 +305,11 @@ def bench_command(
     except (report.ReportError, OSError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--out") from exc
 
+    if disk_check:
+        check_disk(
+            work_dir.resolve() if work_dir else Path(tempfile.gettempdir()),
+            disk_needed(sizes, days, keep, flat_cost_profiles if flat_cost else None),
+        )
     created_root = work_dir is None
     root = Path(tempfile.mkdtemp(prefix="featurestore-bench-")) if work_dir is None else work_dir.resolve()
     for name in [f"profiles-{n}" for n in sizes] + (["flat-cost"] if flat_cost else []):
