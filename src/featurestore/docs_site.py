@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Callable
 
 import typer
 from rich.console import Console
@@ -172,8 +172,11 @@ def site_url(server: ThreadingHTTPServer, host: str) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve_forever(server: ThreadingHTTPServer) -> None:
-    """Serve until Ctrl-C or SIGTERM, then close the socket (both are the normal way to stop: exit 0)."""
+def serve_forever(server: ThreadingHTTPServer, announce: Callable[[], None] = lambda: None) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close the socket (both are the normal way to stop: exit 0).
+
+    `announce` (e.g. printing the URL) runs once the signals are handled: a Ctrl-C right after it stops the server
+    instead of killing the process."""
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever to return, so it must not run on the serving thread itself
@@ -186,6 +189,7 @@ def serve_forever(server: ThreadingHTTPServer) -> None:
     previous = {signum: signal.signal(signum, stop) for signum in stop_signals}
     signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     try:
+        announce()
         server.serve_forever(poll_interval=0.2)
     finally:
         for signum, handler in previous.items():
@@ -225,8 +229,8 @@ def docs_command(
             console.print("Serve it with `featurestore docs` (or open it with `dbt docs serve`).")
             return
         url = site_url(server, host)
-        console.print(f"Serving the docs at [bold]{url}[/] - Ctrl-C to stop.", highlight=False)
-        serve_forever(server)
+        announcement = f"Serving the docs at [bold]{url}[/] - Ctrl-C to stop."
+        serve_forever(server, lambda: console.print(announcement, highlight=False))
         server = None
         logger.info("Docs server stopped.")
     finally:

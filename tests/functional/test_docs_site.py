@@ -236,14 +236,13 @@ def test_docs_on_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
     assert isinstance(result.exception, SystemExit)
 
 
-# A server process that serves an empty folder with docs_site.serve_forever and prints its port; `inherited`
+# A server process that serves an empty folder with docs_site.serve_forever and announces its port; `inherited`
 # is what its parent leaves the signals as (a child inherits ignored dispositions and the blocked mask).
 SERVER_SCRIPT = """
 from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
 from featurestore.docs_site import serve_forever
 server = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
-print(server.server_address[1], flush=True)
-serve_forever(server)
+serve_forever(server, lambda: print(server.server_address[1], flush=True))
 print("stopped", flush=True)
 """
 
