@@ -23,11 +23,12 @@ import logging
 import shutil
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 import typer
 from rich.console import Console

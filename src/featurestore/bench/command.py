@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from featurestore.bench import report
-from featurestore.bench.flat_cost import FlatCostBench
+from featurestore.bench.flat_cost import DORMANT_FACTOR, FlatCostBench
 from featurestore.bench.measure import duckdb_settings, machine_facts
 from featurestore.bench.steps import MARKER, SizeBench, StepFailed, StepResult, Workspace
 from featurestore.paths import find_project_dir
@@ -139,10 +139,10 @@ DISK_BYTES_PER_PROFILE_DAY = 1_000
 def disk_needed(sizes: list[int], days: int, keep: bool, flat_cost_profiles: int | None) -> int:
     """Bytes the run may need at once: its largest folder (each is deleted before the next starts), or every
     folder's when --keep leaves them all behind. The flat-cost folder holds the base scenario's profiles and
-    ten times as many dormant ones."""
+    DORMANT_FACTOR times as many dormant ones."""
     folders = [n * days * DISK_BYTES_PER_PROFILE_DAY for n in sizes]
     if flat_cost_profiles is not None:
-        folders.append(11 * flat_cost_profiles * days * DISK_BYTES_PER_PROFILE_DAY)
+        folders.append((1 + DORMANT_FACTOR) * flat_cost_profiles * days * DISK_BYTES_PER_PROFILE_DAY)
     return sum(folders) if keep else max(folders, default=0)
 
 
