@@ -1,9 +1,11 @@
 {#
   Large SQL builds in slices of profiles (ADR 0010), the SQL twin of the Python models' `xengine.run(slices=n)`.
   `row_slices` is how many slices keep each slice's share of `relation`'s rows (those matching `where`) under
-  `rows_per_slice` (the dbt var `profile_slice_rows`): 1 on a daily run or a small full build. A model then
-  unions one copy of its query per slice, every input read through `row_slice_filter`; DuckDB runs the branches
-  of a `union all` one after another, so its hash tables (and spill) are those of one slice at a time.
+  `rows_per_slice` (the dbt var `profile_slice_rows`): 1 on a daily run or a small full build. A model reads
+  every input through `row_slice_filter(column, n)`, which renders slice 0's filter with a marker; creating the
+  table (`duckdb__create_table_as`, below) then runs the query once per slice, each as its own statement
+  appending to the table. Separate statements matter: DuckDB builds every hash table of a query before it
+  probes any, so one `union all` of the slices held (and spilled) all slices' hash tables at once.
   Always 1 on Spark and Databricks, which partition the work themselves.
 #}
 {% macro row_slices(relation, where, rows_per_slice) %}
@@ -22,29 +24,42 @@
   {{ return([((rows + per_slice - 1) // per_slice) | int, 1] | max) }}
 {% endmacro %}
 
-{#- The rows of slice `index` of `slices` by `column` (every row when there is one slice). -#}
-{% macro row_slice_filter(column, slices, index) %}
+{#- The rows of the slice being built, by `column` (every row when there is one slice). The compiled SQL of a
+    sliced model is slice 0's query; the marker tells `duckdb__create_table_as` to append the other slices. -#}
+{% macro row_slice_filter(column, slices) %}
   {%- if slices == 1 -%}
     true
   {%- else -%}
-    {{ adapter.dispatch('row_slice_filter', 'featurestore')(column, slices, index) }}
+    {{ adapter.dispatch('row_slice_filter', 'featurestore')(column, slices) }}
   {%- endif -%}
 {% endmacro %}
 
-{% macro default__row_slice_filter(column, slices, index) -%}
-  pmod(hash({{ column }}), {{ slices }}) = {{ index }}
+{% macro default__row_slice_filter(column, slices) -%}
+  {{ exceptions.raise_compiler_error('Profile slices are built on DuckDB only; row_slices is 1 on ' ~ target.type) }}
 {%- endmacro %}
 
-{% macro duckdb__row_slice_filter(column, slices, index) -%}
-  hash({{ column }}) % {{ slices }} = {{ index }}
+{% macro duckdb__row_slice_filter(column, slices) -%}
+  hash({{ column }}) % {{ slices }} = {{ row_slice_marker(0, slices) }}
 {%- endmacro %}
 
-{#- The model's output from its per-slice CTEs `<prefix>_0` .. `<prefix>_<slices - 1>`: their `union all`. -#}
-{% macro union_all_slices(prefix, slices) -%}
-  {%- for slice in range(slices) -%}
-    {%- if not loop.first %}
-    union all
-    {% endif -%}
-    select * from {{ prefix }}_{{ slice }}
-  {%- endfor -%}
+{% macro row_slice_marker(index, slices) -%}
+  {{ index }} /* profile slice {{ index }} of {{ slices }} */
+{%- endmacro %}
+
+{#-
+  dbt-duckdb's `create table` (tables, incremental models' first build and temporary relation), plus one
+  `insert` per further slice of a query rendered by `row_slice_filter`: each slice's query runs alone, so the
+  build's memory and spill are those of one slice. Unsliced SQL and Python models are created as before.
+-#}
+{% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+  {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
+  {%- if language == 'sql' -%}
+    {%- set marked = modules.re.search('= 0 /\* profile slice 0 of (\d+) \*/', compiled_code) -%}
+    {%- for index in range(1, (marked.group(1) | int) if marked else 1) %}
+    insert into {{ relation.include(database=(not temporary), schema=(not temporary)) }} by name
+      select * from (
+        {{ compiled_code | replace(row_slice_marker(0, marked.group(1)), row_slice_marker(index, marked.group(1))) }}
+      ) as model_subq;
+    {%- endfor -%}
+  {%- endif -%}
 {%- endmacro %}

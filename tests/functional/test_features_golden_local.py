@@ -179,14 +179,17 @@ SLICED_SQL_MODELS = (
 def test_models_built_in_profile_slices_match_the_oracle(built_in_slices: DbtHarness) -> None:
     # A large full build runs the Python models one slice of the profiles (accounts) at a time
     # (xengine.profile_slices), and the window joins of the SQL marts and the candidate's join of the
-    # categories one slice at a time (row_slices); with 25 feature rows per slice the small history (99 rows)
-    # needs four, some of them empty.
+    # categories one slice at a time, one statement each (row_slices); with 25 feature rows per slice the
+    # small history (99 rows) needs four, some of them empty.
     [(feature_rows,)] = built_in_slices.query("select count(*) from main_intermediate.int_profile_feature_dates")
     assert 3 * SLICE_ROWS < feature_rows <= 4 * SLICE_ROWS
     run_sql = built_in_slices.root / "target" / "run"
     for model in SLICED_SQL_MODELS:
+        # One statement per slice: the table is created from slice 0's query, then slices 1-3 are appended.
         sql = next(run_sql.rglob(f"{model}.sql")).read_text().lower()
-        assert sql.count("union all") == 3, f"{model} was not built in 4 slices"
+        assert sql.count(" by name") == 3, f"{model} was not built in 4 statements"
+        for index in range(4):
+            assert f"% 4 = {index} /* profile slice {index} of 4 */" in sql, f"{model} has no slice {index}"
     pairs = golden.live_pairs()
     path = requests_file(built_in_slices.root / "requests.parquet", pairs)
     rows = point_in_time(built_in_slices, f"read_parquet('{path}')", "as_of_date")

@@ -11,95 +11,87 @@
 {%- set since = 'feature_date >= ' ~ cutoff if cutoff is not none else 'true' %}
 {#- A large build runs its join one slice of the profiles at a time (macros/cross_engine/row_slices.sql). -#}
 {%- set slices = row_slices(ref('int_profile_feature_dates'), since, var('profile_slice_rows')) %}
+{%- set in_slice = row_slice_filter('profile_id', slices) %}
 
 with
 
-{% for slice in range(slices) -%}
-    {%- set in_slice = row_slice_filter('profile_id', slices, slice) -%}
-    feature_dates_{{ slice }} as (
+feature_dates as (
 
-        select
-            profile_id,
-            feature_date
-        from {{ ref('int_profile_feature_dates') }}
-        where {{ since }} and {{ in_slice }}
+    select
+        profile_id,
+        feature_date
+    from {{ ref('int_profile_feature_dates') }}
+    where {{ since }} and {{ in_slice }}
 
-    ),
+),
 
-    profile_days_{{ slice }} as (
+profile_days as (
 
-        select * from {{ ref('int_profile_days_aggregated') }}
-        where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    select * from {{ ref('int_profile_days_aggregated') }}
+    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
 
-    ),
+),
 
-    days_in_windows_{{ slice }} as (
+days_in_windows as (
 
-        select
-            feature_dates.profile_id,
-            feature_dates.feature_date,
-            profile_days.event_date,
-            profile_days.plays,
-            profile_days.completed_plays,
-            profile_days.abandoned_plays,
-            profile_days.completion_ratio_sum,
-            profile_days.thumbs_up,
-            profile_days.thumbs_down,
-            profile_days.list_adds,
-            profile_days.searches
-        from feature_dates_{{ slice }} as feature_dates
-        left join profile_days_{{ slice }} as profile_days
-            on feature_dates.profile_id = profile_days.profile_id
-                and profile_days.event_date between {{ add_days('feature_dates.feature_date', -89) }}
-                and feature_dates.feature_date
+    select
+        feature_dates.profile_id,
+        feature_dates.feature_date,
+        profile_days.event_date,
+        profile_days.plays,
+        profile_days.completed_plays,
+        profile_days.abandoned_plays,
+        profile_days.completion_ratio_sum,
+        profile_days.thumbs_up,
+        profile_days.thumbs_down,
+        profile_days.list_adds,
+        profile_days.searches
+    from feature_dates as feature_dates
+    left join profile_days as profile_days
+        on feature_dates.profile_id = profile_days.profile_id
+            and profile_days.event_date between {{ add_days('feature_dates.feature_date', -89) }}
+            and feature_dates.feature_date
 
-    ),
+),
 
-    window_totals_{{ slice }} as (
+window_totals as (
 
-        select
-            profile_id,
-            feature_date,
-            coalesce(sum(case when {{ in_last_days(28) }} then plays end), 0) as plays_28d,
-            coalesce(sum(case when {{ in_last_days(28) }} then completed_plays end), 0) as completed_plays_28d,
-            coalesce(sum(case when {{ in_last_days(28) }} then abandoned_plays end), 0) as abandoned_plays_28d,
-            coalesce(sum(case when {{ in_last_days(28) }} then completion_ratio_sum end), 0)
-                as completion_ratio_sum_28d,
-            coalesce(sum(case when {{ in_last_days(28) }} then thumbs_up end), 0) as thumbs_up_28d,
-            coalesce(sum(case when {{ in_last_days(28) }} then thumbs_down end), 0) as thumbs_down_28d,
-            coalesce(sum(thumbs_up), 0) as thumbs_up_90d,
-            coalesce(sum(thumbs_down), 0) as thumbs_down_90d,
-            coalesce(sum(case when {{ in_last_days(28) }} then list_adds end), 0) as list_adds_28d,
-            coalesce(sum(case when {{ in_last_days(28) }} then searches end), 0) as searches_28d
-        from days_in_windows_{{ slice }}
-        group by profile_id, feature_date
+    select
+        profile_id,
+        feature_date,
+        coalesce(sum(case when {{ in_last_days(28) }} then plays end), 0) as plays_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then completed_plays end), 0) as completed_plays_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then abandoned_plays end), 0) as abandoned_plays_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then completion_ratio_sum end), 0)
+            as completion_ratio_sum_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then thumbs_up end), 0) as thumbs_up_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then thumbs_down end), 0) as thumbs_down_28d,
+        coalesce(sum(thumbs_up), 0) as thumbs_up_90d,
+        coalesce(sum(thumbs_down), 0) as thumbs_down_90d,
+        coalesce(sum(case when {{ in_last_days(28) }} then list_adds end), 0) as list_adds_28d,
+        coalesce(sum(case when {{ in_last_days(28) }} then searches end), 0) as searches_28d
+    from days_in_windows
+    group by profile_id, feature_date
 
-    ),
+),
 
-    final_{{ slice }} as (
-
-        select
-            profile_id,
-            cast(completed_plays_28d / nullif(cast(plays_28d as double), 0) as double) as completion_rate_28d,
-            cast(cast(completion_ratio_sum_28d as double) / nullif(cast(plays_28d as double), 0) as double)
-                as avg_completion_ratio_28d,
-            cast(abandoned_plays_28d / nullif(cast(plays_28d as double), 0) as double) as abandon_rate_28d,
-            cast(thumbs_up_28d as int) as thumbs_up_28d,
-            cast(thumbs_down_28d as int) as thumbs_down_28d,
-            cast(thumbs_up_90d / nullif(cast(thumbs_up_90d + thumbs_down_90d as double), 0) as double)
-                as thumbs_up_ratio_90d,
-            cast(list_adds_28d as int) as list_adds_28d,
-            cast(searches_28d as int) as searches_28d,
-            cast(searches_28d / nullif(cast(plays_28d as double), 0) as double) as searches_per_play_28d,
-            feature_date
-        from window_totals_{{ slice }}
-
-    ),
-
-{% endfor -%}
 final as (
 
-    {{ union_all_slices('final', slices) }}
+    select
+        profile_id,
+        cast(completed_plays_28d / nullif(cast(plays_28d as double), 0) as double) as completion_rate_28d,
+        cast(cast(completion_ratio_sum_28d as double) / nullif(cast(plays_28d as double), 0) as double)
+            as avg_completion_ratio_28d,
+        cast(abandoned_plays_28d / nullif(cast(plays_28d as double), 0) as double) as abandon_rate_28d,
+        cast(thumbs_up_28d as int) as thumbs_up_28d,
+        cast(thumbs_down_28d as int) as thumbs_down_28d,
+        cast(thumbs_up_90d / nullif(cast(thumbs_up_90d + thumbs_down_90d as double), 0) as double)
+            as thumbs_up_ratio_90d,
+        cast(list_adds_28d as int) as list_adds_28d,
+        cast(searches_28d as int) as searches_28d,
+        cast(searches_28d / nullif(cast(plays_28d as double), 0) as double) as searches_per_play_28d,
+        feature_date
+    from window_totals
 
 )
 

@@ -18,49 +18,43 @@
 {%- set categories = ['watch_behavior', 'content_consumption', 'engagement_quality', 'affinity', 'lifecycle',
     'household_share'] %}
 
-{#- One copy of the join per slice of profiles (1 unless the build is large; macros/cross_engine/row_slices.sql). #}
+{#- A large build joins one slice of the profiles at a time (1 slice on daily runs and small builds:
+    macros/cross_engine/row_slices.sql). -#}
+{%- set in_slice = row_slice_filter('profile_id', slices) %}
+
 with
 
-{% for slice in range(slices) -%}
-    {%- set in_slice = row_slice_filter('profile_id', slices, slice) -%}
-    feature_dates_{{ slice }} as (
+feature_dates as (
 
-        select * from {{ ref('int_profile_feature_dates') }}
-        where {{ since }} and {{ in_slice }}
+    select * from {{ ref('int_profile_feature_dates') }}
+    where {{ since }} and {{ in_slice }}
+
+),
+
+{% for category in categories -%}
+    {{ category }} as (
+
+        select * from {{ ref('features_' ~ category) }}
+        where {{ in_slice }}
 
     ),
 
-    {% for category in categories -%}
-        {{ category }}_{{ slice }} as (
-
-            select * from {{ ref('features_' ~ category) }}
-            where {{ in_slice }}
-
-        ),
-
-    {% endfor -%}
-{%- endfor -%}
+{% endfor -%}
 final as (
 
-    {%- for slice in range(slices) %}
-        {%- if not loop.first %}
-
-    union all
-    {% endif %}
-        select
-            feature_dates.profile_id,
-            feature_dates.account_id,
-            '{{ var("feature_contract_version") }}' as feature_contract_version,
-            {%- for column in published_feature_columns() %}
-                {{ column.category }}.{{ column.name }},
-            {%- endfor %}
-            feature_dates.feature_date
-        from feature_dates_{{ slice }} as feature_dates
-            {%- for category in categories %}
-            inner join {{ category }}_{{ slice }} as {{ category }}
-                on feature_dates.profile_id = {{ category }}.profile_id
-                    and feature_dates.feature_date = {{ category }}.feature_date
-                {%- endfor %}
+    select
+        feature_dates.profile_id,
+        feature_dates.account_id,
+        '{{ var("feature_contract_version") }}' as feature_contract_version,
+        {%- for column in published_feature_columns() %}
+            {{ column.category }}.{{ column.name }},
+        {%- endfor %}
+        feature_dates.feature_date
+    from feature_dates
+    {%- for category in categories %}
+    inner join {{ category }}
+        on feature_dates.profile_id = {{ category }}.profile_id
+            and feature_dates.feature_date = {{ category }}.feature_date
     {%- endfor %}
 
 )
