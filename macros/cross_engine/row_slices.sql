@@ -54,11 +54,13 @@
 {% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
   {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
   {%- if language == 'sql' -%}
-    {%- set marked = modules.re.search('= 0 /\* profile slice 0 of (\d+) \*/', compiled_code) -%}
-    {%- for index in range(1, (marked.group(1) | int) if marked else 1) %}
+    {%- set marker_pattern = modules.re.escape(row_slice_marker(0, 'SLICES')) | replace('SLICES', '(\d+)') -%}
+    {%- set marked = modules.re.search(marker_pattern, compiled_code) -%}
+    {%- set slices = marked.group(1) if marked else '1' -%}
+    {%- for index in range(1, slices | int) %}
     insert into {{ relation.include(database=(not temporary), schema=(not temporary)) }} by name
       select * from (
-        {{ compiled_code | replace(row_slice_marker(0, marked.group(1)), row_slice_marker(index, marked.group(1))) }}
+        {{ compiled_code | replace(row_slice_marker(0, slices), row_slice_marker(index, slices)) }}
       ) as model_subq;
     {%- endfor -%}
   {%- endif -%}
