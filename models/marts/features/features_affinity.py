@@ -64,17 +64,40 @@ def activity_by_bucket(F, titles, devices):
     return rows(titles, "genre", "genre").unionAll(rows(devices, "device", "device_type"))
 
 
-def signed_changes(F, activity, days_after, sign_28d, sign_90d):
-    """`activity` as changes to the 28- and 90-day totals, due `days_after` the activity."""
-    day = F.col("event_date") if days_after == 0 else F.date_add(F.col("event_date"), days_after)
-    return activity.select(
+# When a day's activity changes the window totals: (days after it, sign in the 28-day totals, sign in the
+# 90-day totals). It enters both on its date and leaves them 28 and 90 days later.
+WINDOW_EDGES = ((0, 1, 1), (28, -1, 0), (90, 0, -1))
+
+
+def signed_changes(F, activity):
+    """`activity` as its changes to the 28- and 90-day totals, one row per edge of WINDOW_EDGES.
+
+    The edges are crossed with each activity row inside one select (an exploded literal array), not taken as
+    three selects of `activity` put together: DuckDB would hold the activity read three times (a materialised
+    CTE) where it now streams it once (100,000 profiles: full build 58.2 s -> 45.2 s, daily 5.0 s -> 4.1 s).
+    """
+    edge = F.explode(
+        F.array(
+            *[
+                F.struct(
+                    F.lit(days_after).alias("days_after"),
+                    F.lit(sign_28d).alias("sign_28d"),
+                    F.lit(sign_90d).alias("sign_90d"),
+                )
+                for days_after, sign_28d, sign_90d in WINDOW_EDGES
+            ]
+        )
+    ).alias("edge")
+    # Devices have no 90-day totals: their edge that changes only those is dropped.
+    changes_a_total = (F.col("kind") == F.lit("genre")) | (F.col("edge.sign_28d") != F.lit(0))
+    return activity.select("*", edge).where(changes_a_total).select(
         "profile_id",
-        day.alias("day"),
+        F.date_add(F.col("event_date"), F.col("edge.days_after")).alias("day"),
         "kind",
         "bucket",
-        (F.col("seconds") * F.lit(sign_28d)).alias("seconds_28d"),
-        (F.col("plays") * F.lit(sign_28d)).alias("plays_28d"),
-        (F.col("seconds") * F.lit(sign_90d)).alias("seconds_90d"),
+        (F.col("seconds") * F.col("edge.sign_28d")).alias("seconds_28d"),
+        (F.col("plays") * F.col("edge.sign_28d")).alias("plays_28d"),
+        (F.col("seconds") * F.col("edge.sign_90d")).alias("seconds_90d"),
     )
 
 
@@ -86,10 +109,7 @@ def window_changes(F, activity, feature_dates, cutoff):
     start from. Every change read has its counterparts: activity before cutoff - 89 is not read, and none of
     its changes falls due on or after the cutoff.
     """
-    entering = signed_changes(F, activity, 0, 1, 1)
-    leaving_28d = signed_changes(F, activity, 28, -1, 0)
-    leaving_90d = signed_changes(F, activity.where(F.col("kind") == F.lit("genre")), 90, 0, -1)
-    changes = entering.unionAll(leaving_28d).unionAll(leaving_90d)
+    changes = signed_changes(F, activity)
     if cutoff is not None:
         opening_day = F.date_sub(F.lit(cutoff).cast("date"), 1)
         changes = changes.withColumn("day", F.greatest(F.col("day"), opening_day))
