@@ -8,6 +8,8 @@
 
 {#- Same window as int_profile_days_aggregated: the dates staging may have corrected. -#}
 {%- set cutoff = incremental_cutoff_date() if is_incremental() else none %}
+{#- A previous play counts only inside the longest window of the distinct counts that read it (90 days). -#}
+{%- set previous_play_days = 89 %}
 
 with
 
@@ -24,7 +26,7 @@ content as (
 
 ),
 
-final as (
+title_days as (
 
     select
         plays.profile_id,
@@ -38,6 +40,105 @@ final as (
     inner join content
         on plays.content_id = content.content_id
     group by plays.profile_id, plays.content_id, content.series_id, content.genre, plays.event_date
+
+),
+
+{# The latest earlier play before the cutoff of each title (series) played since it: on an incremental run
+    the stored plays of the rebuilt titles only, from the 89 days before the cutoff; none on a full build. #}
+earlier_title_plays as (
+
+    {%- if cutoff is not none %}
+        select
+            stored.profile_id,
+            stored.content_id,
+            max(stored.event_date) as previous_play_date
+        from {{ this }} as stored
+        inner join (select distinct profile_id, content_id from title_days) as replayed
+            on stored.profile_id = replayed.profile_id and stored.content_id = replayed.content_id
+        where stored.event_date >= {{ add_days(cutoff, -previous_play_days) }} and stored.event_date < {{ cutoff }}
+        group by stored.profile_id, stored.content_id
+    {%- else %}
+        select
+            profile_id,
+            content_id,
+            event_date as previous_play_date
+        from title_days
+        where false
+    {%- endif %}
+
+),
+
+earlier_series_plays as (
+
+    {%- if cutoff is not none %}
+        select
+            stored.profile_id,
+            stored.series_id,
+            max(stored.event_date) as previous_play_date
+        from {{ this }} as stored
+        inner join (select distinct profile_id, series_id from title_days) as replayed
+            on stored.profile_id = replayed.profile_id and stored.series_id = replayed.series_id
+        where stored.event_date >= {{ add_days(cutoff, -previous_play_days) }} and stored.event_date < {{ cutoff }}
+        group by stored.profile_id, stored.series_id
+    {%- else %}
+        select
+            profile_id,
+            series_id,
+            event_date as previous_play_date
+        from title_days
+        where false
+    {%- endif %}
+
+),
+
+previous_plays as (
+
+    select
+        title_days.*,
+        coalesce(
+            lag(title_days.event_date) over (
+                partition by title_days.profile_id, title_days.content_id order by title_days.event_date
+            ),
+            earlier_title_plays.previous_play_date
+        ) as any_previous_title_play_date,
+        -- Two episodes of a series on one day: ordered by title, so only the first can open a window.
+        coalesce(
+            lag(title_days.event_date) over (
+                partition by title_days.profile_id, title_days.series_id
+                order by title_days.event_date, title_days.content_id
+            ),
+            earlier_series_plays.previous_play_date
+        ) as any_previous_series_play_date
+    from title_days
+    left join earlier_title_plays
+        on title_days.profile_id = earlier_title_plays.profile_id
+            and title_days.content_id = earlier_title_plays.content_id
+    left join earlier_series_plays
+        on title_days.profile_id = earlier_series_plays.profile_id
+            and title_days.series_id = earlier_series_plays.series_id
+
+),
+
+final as (
+
+    select
+        profile_id,
+        content_id,
+        series_id,
+        genre,
+        plays,
+        watch_seconds,
+        case
+            when any_previous_title_play_date >= {{ add_days('event_date', -previous_play_days) }}
+                then any_previous_title_play_date
+        end as previous_title_play_date,
+        case
+            when series_id is not null
+                and any_previous_series_play_date >= {{ add_days('event_date', -previous_play_days) }}
+                then any_previous_series_play_date
+        end as previous_series_play_date,
+        event_date
+    from previous_plays
 
 )
 

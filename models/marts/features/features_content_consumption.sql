@@ -62,46 +62,41 @@ day_totals as (
 
 ),
 
-title_plays as (
-
-    -- A title (series) is in a window ending on D when its latest play on or before D is inside the window:
-    -- a play counts on D only if the next play of the same title (series) comes after D. That turns the
-    -- windowed distinct counts into plain counts over the same window join, without hashing every title.
-    select
-        profile_id,
-        event_date,
-        series_id,
-        lead(event_date) over (partition by profile_id, content_id order by event_date) as next_title_play_date,
-        lead(event_date) over (partition by profile_id, series_id order by event_date) as next_series_play_date
-    from profile_titles
-
-),
-
 title_totals as (
 
+    -- A title (series) counts once in a window: on its first play inside the window, the one whose previous
+    -- play of the same title (series) is older than the window's first day or absent. Stored with each play
+    -- (`int_profile_day_titles_aggregated`), this turns the windowed distinct counts into plain counts over
+    -- the same window join, without hashing every title.
     select
         feature_dates.profile_id,
         feature_dates.feature_date,
         count(case
-            when {{ in_last_days(28, 'title_plays.event_date', 'feature_dates.feature_date') }}
-                and {{ is_latest_play_on('title_plays.next_title_play_date', 'feature_dates.feature_date') }}
+            when {{ in_last_days(28, 'profile_titles.event_date', 'feature_dates.feature_date') }}
+                and {{ is_first_play_in_window(
+                    'profile_titles.previous_title_play_date', 28, 'feature_dates.feature_date'
+                ) }}
                 then 1
         end) as distinct_titles_28d,
         count(case
-            when title_plays.event_date is not null
-                and {{ is_latest_play_on('title_plays.next_title_play_date', 'feature_dates.feature_date') }}
+            when profile_titles.event_date is not null
+                and {{ is_first_play_in_window(
+                    'profile_titles.previous_title_play_date', 90, 'feature_dates.feature_date'
+                ) }}
                 then 1
         end) as distinct_titles_90d,
         count(case
-            when {{ in_last_days(28, 'title_plays.event_date', 'feature_dates.feature_date') }}
-                and title_plays.series_id is not null
-                and {{ is_latest_play_on('title_plays.next_series_play_date', 'feature_dates.feature_date') }}
+            when {{ in_last_days(28, 'profile_titles.event_date', 'feature_dates.feature_date') }}
+                and profile_titles.series_id is not null
+                and {{ is_first_play_in_window(
+                    'profile_titles.previous_series_play_date', 28, 'feature_dates.feature_date'
+                ) }}
                 then 1
         end) as distinct_series_28d
     from feature_dates as feature_dates
-    left join title_plays as title_plays
-        on feature_dates.profile_id = title_plays.profile_id
-            and title_plays.event_date between {{ add_days('feature_dates.feature_date', -89) }}
+    left join profile_titles as profile_titles
+        on feature_dates.profile_id = profile_titles.profile_id
+            and profile_titles.event_date between {{ add_days('feature_dates.feature_date', -89) }}
             and feature_dates.feature_date
     group by feature_dates.profile_id, feature_dates.feature_date
 
