@@ -218,10 +218,10 @@ def member_timeline(F, members_live, activity, title_changes, alone, genres, cut
             **{name: F.col(name) * F.lit(sign) for name in genres.values()},
         )
 
-    titles_held = summed_per_day(F, title_changes, titles_held=F.col("change"))
     def of_kind(kind):
         return F.when(F.col("kind") == F.lit(kind), F.col("change")).otherwise(F.lit(0))
 
+    titles_held = summed_per_day(F, title_changes, titles_held=F.col("change"))
     held_alone = summed_per_day(F, alone, titles_alone=of_kind("title"), days_alone=of_kind("day"))
     changes = (
         played(1, 0)
