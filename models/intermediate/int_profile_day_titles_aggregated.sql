@@ -8,8 +8,8 @@
 
 {#- Same window as int_profile_days_aggregated: the dates staging may have corrected. -#}
 {%- set cutoff = incremental_cutoff_date() if is_incremental() else none %}
-{#- A previous play counts only inside the longest window of the distinct counts that read it (90 days). -#}
-{%- set previous_play_days = 89 %}
+{#- A previous play counts only inside the longest window of the distinct counts that read it. -#}
+{%- set previous_play_window_days = 90 %}
 
 with
 
@@ -44,7 +44,7 @@ title_days as (
 ),
 
 {# The latest earlier play before the cutoff of each title (series) played since it: on an incremental run
-    the stored plays of the rebuilt titles only, from the 89 days before the cutoff; none on a full build. #}
+    the stored plays of the rebuilt titles only, from the window ending on the cutoff; none on a full build. #}
 earlier_title_plays as (
 
     {%- if cutoff is not none %}
@@ -55,7 +55,9 @@ earlier_title_plays as (
         from {{ this }} as stored
         inner join (select distinct profile_id, content_id from title_days) as replayed
             on stored.profile_id = replayed.profile_id and stored.content_id = replayed.content_id
-        where stored.event_date >= {{ add_days(cutoff, -previous_play_days) }} and stored.event_date < {{ cutoff }}
+        where
+            {{ in_last_days(previous_play_window_days, 'stored.event_date', cutoff) }}
+            and stored.event_date < {{ cutoff }}
         group by stored.profile_id, stored.content_id
     {%- else %}
         select
@@ -78,7 +80,9 @@ earlier_series_plays as (
         from {{ this }} as stored
         inner join (select distinct profile_id, series_id from title_days) as replayed
             on stored.profile_id = replayed.profile_id and stored.series_id = replayed.series_id
-        where stored.event_date >= {{ add_days(cutoff, -previous_play_days) }} and stored.event_date < {{ cutoff }}
+        where
+            {{ in_last_days(previous_play_window_days, 'stored.event_date', cutoff) }}
+            and stored.event_date < {{ cutoff }}
         group by stored.profile_id, stored.series_id
     {%- else %}
         select
@@ -129,12 +133,12 @@ final as (
         plays,
         watch_seconds,
         case
-            when any_previous_title_play_date >= {{ add_days('event_date', -previous_play_days) }}
+            when {{ in_last_days(previous_play_window_days, 'any_previous_title_play_date', 'event_date') }}
                 then any_previous_title_play_date
         end as previous_title_play_date,
         case
             when series_id is not null
-                and any_previous_series_play_date >= {{ add_days('event_date', -previous_play_days) }}
+                and {{ in_last_days(previous_play_window_days, 'any_previous_series_play_date', 'event_date') }}
                 then any_previous_series_play_date
         end as previous_series_play_date,
         event_date
