@@ -25,10 +25,39 @@ feature_dates as (
 
 ),
 
+activity_days as (
+
+    select
+        profile_id,
+        event_date,
+        plays,
+        completed_plays,
+        abandoned_plays,
+        completion_ratio_sum,
+        thumbs_up,
+        thumbs_down,
+        list_adds,
+        searches
+    from {{ ref('int_profile_days_aggregated') }}
+    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+
+),
+
 profile_days as (
 
-    select * from {{ ref('int_profile_days_aggregated') }}
-    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    {#- An incremental run: the days every rebuilt date sees alike summed into one row (the same sums). #}
+    {%- if cutoff is none %}
+        select * from activity_days
+    {%- else %}
+    {{ days_summed_for_rebuilt_dates(
+        'activity_days', 'feature_dates', cutoff,
+        {
+            'plays': 'bigint', 'completed_plays': 'bigint', 'abandoned_plays': 'bigint',
+            'completion_ratio_sum': 'decimal(38, 15)', 'thumbs_up': 'bigint', 'thumbs_down': 'bigint',
+            'list_adds': 'bigint', 'searches': 'bigint',
+        }
+    ) }}
+    {%- endif %}
 
 ),
 

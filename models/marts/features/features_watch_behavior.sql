@@ -25,21 +25,47 @@ feature_dates as (
 
 ),
 
+activity_days as (
+
+    select
+        profile_id,
+        event_date,
+        plays,
+        case when plays > 0 then 1 else 0 end as active_days,
+        watch_seconds,
+        weekend_watch_seconds,
+        primetime_watch_seconds
+    from {{ ref('int_profile_days_aggregated') }}
+    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+
+),
+
 profile_days as (
 
-    select * from {{ ref('int_profile_days_aggregated') }}
-    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    {%- if cutoff is none %}
+        select * from activity_days
+    {%- else %}
+    {{ days_summed_for_rebuilt_dates(
+        'activity_days', 'feature_dates', cutoff,
+        {
+            'plays': 'bigint', 'active_days': 'bigint', 'watch_seconds': 'bigint',
+            'weekend_watch_seconds': 'bigint', 'primetime_watch_seconds': 'bigint',
+        }
+    ) }}
+    {%- endif %}
 
 ),
 
 days_in_windows as (
 
-    -- Each feature date joined to the profile's activity of the 90 days ending on it.
+    -- Each feature date joined to the profile's activity of the 90 days ending on it (on an incremental run, the
+    -- days every rebuilt date sees alike summed into one row: days_summed_for_rebuilt_dates).
     select
         feature_dates.profile_id,
         feature_dates.feature_date,
         profile_days.event_date,
         profile_days.plays,
+        profile_days.active_days,
         profile_days.watch_seconds,
         profile_days.weekend_watch_seconds,
         profile_days.primetime_watch_seconds
@@ -62,8 +88,8 @@ window_totals as (
         coalesce(sum(watch_seconds), 0) as watch_seconds_90d,
         coalesce(sum(case when {{ in_last_days(7) }} then plays end), 0) as plays_7d,
         coalesce(sum(case when {{ in_last_days(28) }} then plays end), 0) as plays_28d,
-        count(case when {{ in_last_days(7) }} and plays > 0 then event_date end) as active_days_7d,
-        count(case when {{ in_last_days(28) }} and plays > 0 then event_date end) as active_days_28d,
+        coalesce(sum(case when {{ in_last_days(7) }} then active_days end), 0) as active_days_7d,
+        coalesce(sum(case when {{ in_last_days(28) }} then active_days end), 0) as active_days_28d,
         coalesce(sum(case when {{ in_last_days(28) }} then weekend_watch_seconds end), 0)
             as weekend_watch_seconds_28d,
         coalesce(sum(case when {{ in_last_days(28) }} then primetime_watch_seconds end), 0)
