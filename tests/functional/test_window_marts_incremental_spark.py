@@ -2,9 +2,10 @@
 
 A daily run sums the profile days that every rebuilt date sees alike into one row before the window join
 (`days_summed_for_rebuilt_dates`), SQL that only incremental runs render. The DuckDB incremental test covers
-it day by day; here the local Spark target builds the golden history up to 2026-04-10, then runs incrementally
-to 2026-04-12 (cutoff 04-07: every class of summed days is non-empty, the history starts in January), and the
-two marts equal a full refresh at 2026-04-12 row for row.
+it day by day; here the local Spark target builds the golden history up to 2026-04-11, then runs incrementally
+to 2026-04-12 with a look-back of one day: cutoff 04-10, a feature date of four profiles whose earlier days
+fall in every class of summed days (04-06..04-09, 03-16..04-03, 01-13..03-13). The two marts then equal a full
+refresh at 2026-04-12 row for row.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ SELECT = ("--select", *[f"+{mart}" for mart in MARTS], "--exclude-resource-type"
 
 
 def build_as_of(harness: DbtHarness, day: date, *extra: str) -> None:
-    outcome = harness.build("--vars", json.dumps({"as_of_date": day.isoformat()}), *SELECT, *extra)
+    variables = {"as_of_date": day.isoformat(), "lookback_days": 1}
+    outcome = harness.build("--vars", json.dumps(variables), *SELECT, *extra)
     assert outcome.success, outcome.text
 
 
@@ -42,7 +44,7 @@ def mart_rows(harness: DbtHarness) -> dict[str, list[tuple[object, ...]]]:
 def test_daily_window_marts_equal_a_full_refresh_on_spark(spark_project: DbtHarness) -> None:
     reset_raw_dir(spark_project)
     write_gold(spark_project.raw_dir, golden.gold_tables())
-    build_as_of(spark_project, date(2026, 4, 10), "--full-refresh")
+    build_as_of(spark_project, date(2026, 4, 11), "--full-refresh")
     build_as_of(spark_project, golden.AS_OF)
     daily = mart_rows(spark_project)
     assert max(row[-1] for row in daily["features_watch_behavior"]) == golden.AS_OF
