@@ -33,10 +33,49 @@ profile_days as (
 
 ),
 
+title_days_read as (
+
+    select
+        profile_id,
+        event_date,
+        previous_title_play_date,
+        series_id is not null as is_episode,
+        previous_series_play_date
+    from {{ ref('int_profile_day_titles_aggregated') }}
+    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+
+),
+
 profile_titles as (
 
-    select * from {{ ref('int_profile_day_titles_aggregated') }}
-    where {{ in_slice }} {%- if cutoff is not none %} and event_date >= {{ add_days(cutoff, -89) }} {%- endif %}
+    {#- An incremental run: title-days that every rebuilt date counts alike (their day and previous plays in
+        the same classes, rebuilt_dates_classes.sql) become one row with their number, so each rebuilt date is
+        joined to a few rows per profile instead of every title-day of its 90 days. #}
+    select
+        profile_id,
+        event_date,
+        previous_title_play_date,
+        is_episode,
+        previous_series_play_date,
+        count(*) as title_days
+    from (
+        select
+            profile_id,
+            is_episode,
+            {%- if cutoff is none %}
+                event_date,
+                previous_title_play_date,
+                previous_series_play_date
+            {%- else %}
+                {{ rebuilt_dates_day_class('event_date', 'feature_dates', cutoff) }} as event_date,
+                {{ rebuilt_dates_previous_play_class('previous_title_play_date', [28, 90], 'feature_dates', cutoff) }}
+                    as previous_title_play_date,
+                {{ rebuilt_dates_previous_play_class('previous_series_play_date', [28], 'feature_dates', cutoff) }}
+                    as previous_series_play_date
+            {%- endif %}
+        from title_days_read
+    ) as classified
+    group by profile_id, event_date, previous_title_play_date, is_episode, previous_series_play_date
 
 ),
 
@@ -71,28 +110,28 @@ title_totals as (
     select
         feature_dates.profile_id,
         feature_dates.feature_date,
-        count(case
+        coalesce(sum(case
             when {{ in_last_days(28, 'profile_titles.event_date', 'feature_dates.feature_date') }}
                 and {{ is_first_play_in_window(
                     'profile_titles.previous_title_play_date', 28, 'feature_dates.feature_date'
                 ) }}
-                then 1
-        end) as distinct_titles_28d,
-        count(case
+                then profile_titles.title_days
+        end), 0) as distinct_titles_28d,
+        coalesce(sum(case
             when profile_titles.event_date is not null
                 and {{ is_first_play_in_window(
                     'profile_titles.previous_title_play_date', 90, 'feature_dates.feature_date'
                 ) }}
-                then 1
-        end) as distinct_titles_90d,
-        count(case
+                then profile_titles.title_days
+        end), 0) as distinct_titles_90d,
+        coalesce(sum(case
             when {{ in_last_days(28, 'profile_titles.event_date', 'feature_dates.feature_date') }}
-                and profile_titles.series_id is not null
+                and profile_titles.is_episode
                 and {{ is_first_play_in_window(
                     'profile_titles.previous_series_play_date', 28, 'feature_dates.feature_date'
                 ) }}
-                then 1
-        end) as distinct_series_28d
+                then profile_titles.title_days
+        end), 0) as distinct_series_28d
     from feature_dates as feature_dates
     left join profile_titles as profile_titles
         on feature_dates.profile_id = profile_titles.profile_id
