@@ -48,34 +48,35 @@ title_days_read as (
 
 profile_titles as (
 
-    {#- An incremental run: title-days that every rebuilt date counts alike (their day and previous plays in
-        the same classes, rebuilt_dates_classes.sql) become one row with their number, so each rebuilt date is
-        joined to a few rows per profile instead of every title-day of its 90 days. #}
-    select
-        profile_id,
-        event_date,
-        previous_title_play_date,
-        is_episode,
-        previous_series_play_date,
-        count(*) as title_days
-    from (
+    {%- if cutoff is none %}
+        select
+            *,
+            1 as title_days
+        from title_days_read
+    {%- else %}
+        {#- An incremental run: title-days that every rebuilt date counts alike (their day and previous plays in
+            the same classes, rebuilt_dates_classes.sql) become one row with their number, so each rebuilt date
+            is joined to a few rows per profile instead of every title-day of its 90 days. #}
         select
             profile_id,
+            event_date,
+            previous_title_play_date,
             is_episode,
-            {%- if cutoff is none %}
-                event_date,
-                previous_title_play_date,
-                previous_series_play_date
-            {%- else %}
+            previous_series_play_date,
+            count(*) as title_days
+        from (
+            select
+                profile_id,
+                is_episode,
                 {{ rebuilt_dates_day_class('event_date', 'feature_dates', cutoff) }} as event_date,
                 {{ rebuilt_dates_previous_play_class('previous_title_play_date', [28, 90], 'feature_dates', cutoff) }}
                     as previous_title_play_date,
                 {{ rebuilt_dates_previous_play_class('previous_series_play_date', [28], 'feature_dates', cutoff) }}
                     as previous_series_play_date
-            {%- endif %}
-        from title_days_read
-    ) as classified
-    group by profile_id, event_date, previous_title_play_date, is_episode, previous_series_play_date
+            from title_days_read
+        ) as classified
+        group by profile_id, event_date, previous_title_play_date, is_episode, previous_series_play_date
+    {%- endif %}
 
 ),
 
