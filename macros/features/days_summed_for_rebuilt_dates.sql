@@ -8,8 +8,12 @@
   90 days of activity; the sums are the same (integers and decimals: exact). Only for window sums: a count of
   days must count a summed column. `columns` maps each summed column to its type: the sums keep a narrow type
   (DuckDB sums integers into 128-bit ones, which the mart's own sums then add several times slower).
+  Without a cutoff (a full build) there is nothing to sum: the days as they are.
 #}
 {% macro days_summed_for_rebuilt_dates(days, feature_dates, cutoff, columns) %}
+  {%- if cutoff is none %}
+    select * from {{ days }}
+  {%- else %}
     select
         profile_id,
         summed_date as event_date,
@@ -23,4 +27,5 @@
         from {{ days }}
     ) as classified
     group by profile_id, summed_date
+  {%- endif %}
 {%- endmacro %}

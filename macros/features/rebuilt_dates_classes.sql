@@ -6,6 +6,11 @@
   Each macro returns that representative value (the value itself where the rebuilt dates do not agree).
 #}
 
+{#- The last rebuilt date, read when the query runs. -#}
+{% macro rebuilt_dates_last_date(feature_dates) -%}
+  (select max(feature_date) from {{ feature_dates }})
+{%- endmacro %}
+
 {#- An activity day before the cutoff, for the cataloged windows w1 < w2 < ... (change_set_window_edges; 1 day is
     `event_date = feature_date`, never a day before the cutoff): the days from (last date - wj + 1) to
     (cutoff - w(j-1)) are inside windows wj, w(j+1), ... of every rebuilt date and outside the shorter ones, so
@@ -13,7 +18,7 @@
     at a window's edge) stay as they are. -#}
 {% macro rebuilt_dates_day_class(day, feature_dates, cutoff) -%}
   {%- set windows = change_set_window_edges() | reject('equalto', 0) | sort %}
-  {%- set last_date = '(select max(feature_date) from ' ~ feature_dates ~ ')' -%}
+  {%- set last_date = rebuilt_dates_last_date(feature_dates) -%}
   case
     {%- for window in windows %}
       {%- set shorter = 1 if loop.first else windows[loop.index0 - 1] %}
@@ -30,7 +35,7 @@
     class's last day before the windows they precede, or as (last date - shortest + 1) when inside them all. -#}
 {% macro rebuilt_dates_previous_play_class(previous_play, windows, feature_dates, cutoff) -%}
   {%- set windows = windows | sort(reverse=true) %}
-  {%- set last_date = '(select max(feature_date) from ' ~ feature_dates ~ ')' -%}
+  {%- set last_date = rebuilt_dates_last_date(feature_dates) -%}
   case
     {%- for window in windows %}
     when {{ previous_play }} <= {{ add_days(cutoff, -window) }}

@@ -45,10 +45,6 @@ activity_days as (
 
 profile_days as (
 
-    {#- An incremental run: the days every rebuilt date sees alike summed into one row (the same sums). #}
-    {%- if cutoff is none %}
-        select * from activity_days
-    {%- else %}
     {{ days_summed_for_rebuilt_dates(
         'activity_days', 'feature_dates', cutoff,
         {
@@ -57,7 +53,6 @@ profile_days as (
             'list_adds': 'bigint', 'searches': 'bigint',
         }
     ) }}
-    {%- endif %}
 
 ),
 

@@ -42,9 +42,6 @@ activity_days as (
 
 profile_days as (
 
-    {%- if cutoff is none %}
-        select * from activity_days
-    {%- else %}
     {{ days_summed_for_rebuilt_dates(
         'activity_days', 'feature_dates', cutoff,
         {
@@ -52,7 +49,6 @@ profile_days as (
             'weekend_watch_seconds': 'bigint', 'primetime_watch_seconds': 'bigint',
         }
     ) }}
-    {%- endif %}
 
 ),
 
