@@ -9,8 +9,9 @@ Cost grows with rows, not rows x window length (ADR 0008): no feature date is jo
   running sums of signed changes: a day's activity enters on its date and leaves 28 days later; a title enters
   on the first play of a run of plays less than 28 days apart and leaves 28 days after the run's last play.
 - Each (account, D) to build gets one row per profile live on D with that profile's running totals as of D,
-  so household sums, the household maximum and the others' genre vector are window aggregates over those rows
-  partitioned by account and D (read once; a group-by joined back made DuckDB compute the member totals twice).
+  and one row with the household's title count, so household sums, the household maximum and the others'
+  genre vector are window aggregates over those rows partitioned by account and D (each input read once:
+  ADR 0008 addenda).
 - Titles and days need set sizes across members. Per (account, title) and (account, day), the live members
   holding it are a running sum of the members' enter/leave changes, each re-dated into the member's live
   interval (created_date .. deleted_date), so membership changes take effect on their dates. A running sum
@@ -297,17 +298,6 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
         cutoff, last_feature_date,
     )
     member_totals = totals_on_requests(F, W, timeline, "profile_id", [*MEMBER_TOTALS, *genre_sums.values()])
-    # The household's totals as window aggregates on its members' rows, not a group-by joined back: the member
-    # totals are then read once (with two readers DuckDB computed them twice, ADR 0008 addendum).
-    household = W.partitionBy("account_id", "day")
-    member_totals = member_totals.select(
-        *[F.col(column) for column in member_totals.columns],
-        F.count(F.lit(1)).over(household).alias("household_profiles"),
-        F.sum(F.when(F.col("days_held") > 0, 1).otherwise(0)).over(household).alias("active_profiles"),
-        F.sum(F.col("seconds")).over(household).alias("household_seconds"),
-        F.max(F.col("seconds")).over(household).alias("max_member_seconds"),
-        *[F.sum(F.col(name)).over(household).alias(f"household_{name}") for name in genre_sums.values()],
-    )
     household_title_timeline = span_changes(
         F, held.where((F.col("kind") == F.lit("title")) & (F.col("holders") >= 1)), "account_id"
     ).select(
@@ -318,7 +308,44 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
         )
     )
     household_titles = totals_on_requests(F, W, household_title_timeline, "account_id", ["household_titles"])
-    return household_features(F, feature_dates, profiles, member_totals, household_titles, genre_sums)
+    members_and_households = with_household_totals(F, W, member_totals, household_titles, genre_sums)
+    return household_features(F, feature_dates, profiles, members_and_households, genre_sums)
+
+
+def with_household_totals(F, W, member_totals, household_titles, genres):
+    """Each member's totals with its household's beside them, as window aggregates over the household's rows.
+
+    The household's title count arrives as one more row of its (account, day), without a profile: a union,
+    not a join, because SQLFrame writes a second copy of every shared step (here the holders of each title
+    and day) into the SQL of a join of two frames with common ancestors, and DuckDB then computes it twice.
+    A group-by joined back would read the member totals twice as well (ADR 0008, addenda)."""
+    sums = [*MEMBER_TOTALS, *genres.values()]
+    member_rows = member_totals.select(
+        "profile_id", "account_id", "day", *sums, F.lit(0).cast("bigint").alias("household_titles")
+    )
+    household_rows = household_titles.select(
+        F.lit(None).cast("string").alias("profile_id"),
+        "account_id",
+        "day",
+        *[F.lit(0).cast("bigint").alias(name) for name in sums],
+        F.col("household_titles").cast("bigint").alias("household_titles"),
+    )
+    household = W.partitionBy("account_id", "day")
+    is_member = F.col("profile_id").isNotNull()
+    return member_rows.unionAll(household_rows).select(
+        "profile_id",
+        "account_id",
+        "day",
+        *sums,
+        F.count(F.col("profile_id")).over(household).alias("household_profiles"),
+        F.sum(F.when(is_member & (F.col("days_held") > 0), 1).otherwise(0))
+        .over(household)
+        .alias("active_profiles"),
+        F.sum(F.col("seconds")).over(household).alias("household_seconds"),
+        F.max(F.when(is_member, F.col("seconds"))).over(household).alias("max_member_seconds"),
+        *[F.sum(F.col(name)).over(household).alias(f"household_{name}") for name in genres.values()],
+        F.sum(F.col("household_titles")).over(household).alias("household_titles"),
+    ).where(is_member)
 
 
 def genre_similarity(F, genres):
@@ -339,24 +366,17 @@ def genre_similarity(F, genres):
     return F.when((own_norm > 0) & (others_norm > 0), dot / (own_norm * others_norm))
 
 
-def household_features(F, feature_dates, profiles, member_totals, household_titles, genres):
-    def on_member(alias):
-        same_day = F.col("f.feature_date") == F.col(f"{alias}.day")
-        return (F.col("f.profile_id") == F.col(f"{alias}.profile_id")) & same_day
-
-    def on_household(alias):
-        same_day = F.col("f.feature_date") == F.col(f"{alias}.day")
-        return (F.col("f.account_id") == F.col(f"{alias}.account_id")) & same_day
-
+def household_features(F, feature_dates, profiles, member_totals, genres):
+    same_day = F.col("f.feature_date") == F.col("ms.day")
+    on_member = (F.col("f.profile_id") == F.col("ms.profile_id")) & same_day
     joined = (
         feature_dates.alias("f")
         .join(profiles.alias("p"), F.col("f.profile_id") == F.col("p.profile_id"), how="inner")
-        .join(member_totals.alias("ms"), on_member("ms"), how="left")
-        .join(household_titles.alias("ht"), on_household("ht"), how="left")
+        .join(member_totals.alias("ms"), on_member, how="left")
     )
     own_seconds = F.coalesce(F.col("ms.seconds"), F.lit(0))
     household_seconds = F.coalesce(F.col("ms.household_seconds"), F.lit(0))
-    titles = F.coalesce(F.col("ht.household_titles"), F.lit(0))
+    titles = F.coalesce(F.col("ms.household_titles"), F.lit(0))
     shared_titles = F.coalesce(F.col("ms.titles_held") - F.col("ms.titles_alone"), F.lit(0))
     shared_days = F.coalesce(F.col("ms.days_held") - F.col("ms.days_alone"), F.lit(0))
     return joined.select(
