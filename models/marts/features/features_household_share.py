@@ -4,22 +4,20 @@ Written once in the PySpark DataFrame API (Spark natively, DuckDB through SQLFra
 "Household" = the profiles of the account live on the feature date D; "others" = the household without the
 profile. Incremental on feature_date: only the change set's dates from the cutoff on are rebuilt.
 
-Cost grows with rows, not rows x window length (ADR 0008): no feature date is joined to its window's days.
+Cost grows with rows, not rows x window length (ADR 0008, with measurements): no feature date is joined to its
+window's days.
 - Per profile, the 28-day watch seconds (in total and per genre), the days played and the titles played are
   running sums of signed changes: a day's activity enters on its date and leaves 28 days later; a title enters
   on the first play of a run of plays less than 28 days apart and leaves 28 days after the run's last play.
 - Each (account, D) to build gets one row per profile live on D with that profile's running totals as of D,
   and one row with the household's title count, so household sums, the household maximum and the others'
-  genre vector are window aggregates over those rows partitioned by account and D (each input read once:
-  ADR 0008 addenda).
+  genre vector are window aggregates over those rows partitioned by account and D (each input read once).
 - Titles and days need set sizes across members. Per (account, title) and (account, day), the live members
   holding it are a running sum of the members' enter/leave changes, each re-dated into the member's live
   interval (created_date .. deleted_date), so membership changes take effect on their dates. A running sum
   of member indexes names the holder while there is exactly one: the profile's shared titles (days) are the
   ones it holds minus the ones it holds alone, and the household's titles are those with at least one holder.
 With a cutoff, every change due before it is dated the day before it: history collapses into opening balances.
-
-Measured at 100,000 profiles x 90 days: see ADR 0008.
 """
 
 from featurestore import xengine
@@ -28,10 +26,6 @@ GENRES = ("action", "comedy", "documentary", "drama", "horror", "kids", "romance
 WINDOW_DAYS = 28
 EPOCH = "1970-01-01"
 MEMBER_TOTALS = ("seconds", "days_held", "titles_held", "days_alone", "titles_alone")
-
-
-def qualified(F, alias, *columns):
-    return [F.col(f"{alias}.{column}").alias(column) for column in columns]
 
 
 def genre_columns(genres):
@@ -77,14 +71,12 @@ def live_members(F, feature_dates, profiles):
 
 def played_days(F, titles, genres):
     """One row per profile and day played: its watch seconds, in total and per genre."""
+    def seconds_of(genre):
+        return F.when(is_genre(F, genre), F.col("watch_seconds")).otherwise(F.lit(0))
+
     return titles.groupBy("profile_id", "event_date").agg(
         F.sum(F.col("watch_seconds")).cast("bigint").alias("seconds"),
-        *[
-            F.sum(F.when(is_genre(F, genre), F.col("watch_seconds")).otherwise(F.lit(0)))
-            .cast("bigint")
-            .alias(name)
-            for genre, name in genres.items()
-        ],
+        *[F.sum(seconds_of(genre)).cast("bigint").alias(name) for genre, name in genres.items()],
     )
 
 
@@ -289,7 +281,10 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
             & (F.col("s.index_sum") == F.col("holder.member_index")),
             how="inner",
         )
-        .select(F.col("holder.profile_id").alias("profile_id"), *qualified(F, "s", "kind", "day", "next_day"))
+        .select(
+            F.col("holder.profile_id").alias("profile_id"),
+            *[F.col(f"s.{column}").alias(column) for column in ("kind", "day", "next_day")],
+        )
     )
     alone = span_changes(F, alone_spans, "profile_id", "kind")
 
@@ -298,9 +293,8 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
         cutoff, last_feature_date,
     )
     member_totals = totals_on_requests(F, W, timeline, "profile_id", [*MEMBER_TOTALS, *genre_sums.values()])
-    household_title_timeline = span_changes(
-        F, held.where((F.col("kind") == F.lit("title")) & (F.col("holders") >= 1)), "account_id"
-    ).select(
+    held_titles = held.where((F.col("kind") == F.lit("title")) & (F.col("holders") >= 1))
+    household_title_timeline = span_changes(F, held_titles, "account_id").select(
         "account_id", "day", F.lit(0).alias("is_request"), F.col("change").alias("household_titles")
     ).unionAll(
         feature_dates.select("account_id", F.col("feature_date").alias("day")).distinct().select(
@@ -308,39 +302,29 @@ def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
         )
     )
     household_titles = totals_on_requests(F, W, household_title_timeline, "account_id", ["household_titles"])
-    members_and_households = with_household_totals(F, W, member_totals, household_titles, genre_sums)
-    return household_features(F, feature_dates, profiles, members_and_households, genre_sums)
+    member_totals = with_household_totals(F, W, member_totals, household_titles, genre_sums)
+    return household_features(F, feature_dates, profiles, member_totals, genre_sums)
 
 
 def with_household_totals(F, W, member_totals, household_titles, genres):
-    """Each member's totals with its household's beside them, as window aggregates over the household's rows.
-
-    The household's title count arrives as one more row of its (account, day), without a profile: a union,
-    not a join, because SQLFrame writes a second copy of every shared step (here the holders of each title
-    and day) into the SQL of a join of two frames with common ancestors, and DuckDB then computes it twice.
-    A group-by joined back would read the member totals twice as well (ADR 0008, addenda)."""
+    """Member totals and their household's, as window aggregates over the household's rows; the household's
+    title count is one more row of its (account, day), without a profile (a union: SQLFrame copies the steps
+    two joined frames share, here `held`, so DuckDB computed them twice; ADR 0008)."""
     sums = [*MEMBER_TOTALS, *genres.values()]
-    member_rows = member_totals.select(
-        "profile_id", "account_id", "day", *sums, F.lit(0).cast("bigint").alias("household_titles")
-    )
+    titles = F.lit(0).cast("bigint").alias("household_titles")
+    member_rows = member_totals.select("profile_id", "account_id", "day", *sums, titles)
+    no_profile = F.lit(None).cast("string").alias("profile_id")
     household_rows = household_titles.select(
-        F.lit(None).cast("string").alias("profile_id"),
-        "account_id",
-        "day",
-        *[F.lit(0).cast("bigint").alias(name) for name in sums],
+        no_profile, "account_id", "day", *[F.lit(0).cast("bigint").alias(name) for name in sums],
         F.col("household_titles").cast("bigint").alias("household_titles"),
     )
     household = W.partitionBy("account_id", "day")
     is_member = F.col("profile_id").isNotNull()
+    is_active = F.when(is_member & (F.col("days_held") > 0), 1).otherwise(0)
     return member_rows.unionAll(household_rows).select(
-        "profile_id",
-        "account_id",
-        "day",
-        *sums,
+        "profile_id", "account_id", "day", *sums,
         F.count(F.col("profile_id")).over(household).alias("household_profiles"),
-        F.sum(F.when(is_member & (F.col("days_held") > 0), 1).otherwise(0))
-        .over(household)
-        .alias("active_profiles"),
+        F.sum(is_active).over(household).alias("active_profiles"),
         F.sum(F.col("seconds")).over(household).alias("household_seconds"),
         F.max(F.when(is_member, F.col("seconds"))).over(household).alias("max_member_seconds"),
         *[F.sum(F.col(name)).over(household).alias(f"household_{name}") for name in genres.values()],
@@ -405,12 +389,8 @@ def model(dbt, session):
     cutoff = xengine.incremental_cutoff(dbt, session, lookback_days=int(dbt.config.get("lookback_days")))
     slice_rows = int(dbt.config.get("profile_slice_rows"))
     return xengine.run(
-        dbt,
-        session,
-        build,
-        "int_profile_feature_dates",
-        "stg_gold__profiles",
-        "int_profile_day_titles_aggregated",
+        dbt, session, build,
+        "int_profile_feature_dates", "stg_gold__profiles", "int_profile_day_titles_aggregated",
         # Every row is one household's: built one slice of the accounts at a time when it is large.
         slices=xengine.profile_slices(dbt, session, "int_profile_feature_dates", cutoff, slice_rows),
         slice_by="account_id",
