@@ -105,6 +105,44 @@ engagement_days as (
 
 ),
 
+{# The latest play day before the cutoff of each profile played since it (lifecycle's reactivations): on an
+    incremental run the stored play days of the profiles played since the cutoff; none on a full build. #}
+earlier_play_days as (
+
+    {%- if cutoff is not none %}
+        select
+            stored.profile_id,
+            max(stored.event_date) as previous_play_date
+        from {{ this }} as stored
+        inner join (select distinct profile_id from play_days) as replayed
+            on stored.profile_id = replayed.profile_id
+        where stored.plays > 0 and stored.event_date < {{ cutoff }}
+        group by stored.profile_id
+    {%- else %}
+        select
+            profile_id,
+            event_date as previous_play_date
+        from play_days
+        where false
+    {%- endif %}
+
+),
+
+previous_play_days as (
+
+    select
+        play_days.profile_id,
+        play_days.event_date,
+        coalesce(
+            lag(play_days.event_date) over (partition by play_days.profile_id order by play_days.event_date),
+            earlier_play_days.previous_play_date
+        ) as previous_play_date
+    from play_days
+    left join earlier_play_days
+        on play_days.profile_id = earlier_play_days.profile_id
+
+),
+
 profile_days as (
 
     select
@@ -138,10 +176,14 @@ final as (
         cast(coalesce(engagement_days.thumbs_down, 0) as int) as thumbs_down,
         cast(coalesce(engagement_days.list_adds, 0) as int) as list_adds,
         cast(coalesce(engagement_days.searches, 0) as int) as searches,
+        previous_play_days.previous_play_date,
         profile_days.event_date
     from profile_days
     left join play_days
         on profile_days.profile_id = play_days.profile_id and profile_days.event_date = play_days.event_date
+    left join previous_play_days
+        on profile_days.profile_id = previous_play_days.profile_id
+            and profile_days.event_date = previous_play_days.event_date
     left join series_episodes
         on profile_days.profile_id = series_episodes.profile_id
             and profile_days.event_date = series_episodes.event_date

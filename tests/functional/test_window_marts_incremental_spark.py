@@ -2,12 +2,13 @@
 
 A daily run sums (counts) the profile days and title-days that every rebuilt date sees alike into one row
 before the window join (`days_summed_for_rebuilt_dates`, `rebuilt_dates_classes.sql`), SQL that only
-incremental runs render. features_affinity is here for the same reason: only with a cutoff does it date every
-window change due before the cutoff the day before it (its opening balances, `window_changes`). The DuckDB
-incremental test covers all of them day by day; here the local Spark target builds the golden history up to
-2026-04-11, then runs incrementally to 2026-04-12 with a look-back of one day: cutoff 04-10, a feature date of
-four profiles whose earlier days fall in every class of days (04-06..04-09, 03-16..04-03, 01-13..03-13). The
-four marts then equal a full refresh at 2026-04-12 row for row.
+incremental runs render. Two more marts are here for the same reason: only with a cutoff does
+features_affinity date every window change due before the cutoff the day before it (its opening balances,
+`window_changes`), and features_lifecycle sum the play days before the cutoff in a group-by
+(`earlier_history`). The DuckDB incremental test covers all of them day by day; here the local Spark target
+builds the golden history up to 2026-04-11, then runs incrementally to 2026-04-12 with a look-back of one day:
+cutoff 04-10, a feature date of four profiles whose earlier days fall in every class of days (04-06..04-09,
+03-16..04-03, 01-13..03-13). The five marts then equal a full refresh at 2026-04-12 row for row.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MARTS = (
     "features_engagement_quality",
     "features_content_consumption",
     "features_affinity",
+    "features_lifecycle",
 )
 SELECT = ("--select", *[f"+{mart}" for mart in MARTS], "--exclude-resource-type", "test",
           "--exclude-resource-type", "unit_test")

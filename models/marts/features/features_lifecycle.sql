@@ -8,6 +8,9 @@
 
 {#- Recompute the feature dates from (last built - lookback_days) on: late events may have changed them. -#}
 {%- set cutoff = incremental_cutoff_date(date_column='feature_date') if is_incremental() else none %}
+{#- A play day 28 or more days after the profile's previous one is a reactivation. -#}
+{%- set reactivation_date = 'case when ' ~ days_between('previous_play_date', 'event_date')
+    ~ ' >= 28 then event_date end' %}
 
 with
 
@@ -42,20 +45,42 @@ changed_profiles as (
 
 play_days as (
 
-    -- The whole play history of the profiles being built: lifetime features look back to the first play.
+    -- The play days of the profiles being built, each with its previous play day (stored with it); from the
+    -- cutoff on, on an incremental run: the history before it enters as one row per profile (earlier_history).
     select
         profile_days.profile_id,
         profile_days.event_date,
         profile_days.watch_seconds,
-        lag(profile_days.event_date) over (
-            partition by profile_days.profile_id order by profile_days.event_date
-        ) as previous_play_date
+        profile_days.previous_play_date
     from {{ ref('int_profile_days_aggregated') }} as profile_days
     inner join changed_profiles
         on profile_days.profile_id = changed_profiles.profile_id
-    where profile_days.plays > 0
+    where profile_days.plays > 0 {%- if cutoff is not none %} and profile_days.event_date >= {{ cutoff }} {%- endif %}
 
 ),
+
+{%- if cutoff is not none %}
+
+earlier_history as (
+
+    -- Lifetime values are sums, minima and maxima: the play days before the cutoff, which no rebuilt date
+    -- follows in time, add up in one group-by instead of a window over every play day of the history.
+    select
+        profile_days.profile_id,
+        cast(sum(profile_days.watch_seconds) as bigint) as watch_seconds,
+        count(*) as active_days,
+        min(profile_days.event_date) as first_play_date,
+        max(profile_days.event_date) as last_play_date,
+        max({{ reactivation_date }}) as reactivation_date
+    from {{ ref('int_profile_days_aggregated') }} as profile_days
+    inner join changed_profiles
+        on profile_days.profile_id = changed_profiles.profile_id
+    where profile_days.plays > 0 and profile_days.event_date < {{ cutoff }}
+    group by profile_days.profile_id
+
+),
+
+{%- endif %}
 
 timeline as (
 
@@ -66,9 +91,29 @@ timeline as (
         event_date as timeline_date,
         0 as is_feature_row,
         watch_seconds,
-        1 as active_day,
-        case when {{ days_between('previous_play_date', 'event_date') }} >= 28 then event_date end as reactivation_date
+        1 as active_days,
+        event_date as first_play_date,
+        event_date as last_play_date,
+        {{ reactivation_date }} as reactivation_date
     from play_days
+
+    {%- if cutoff is not none %}
+
+    union all
+
+    -- Dated by its last play, before the cutoff and so before every rebuilt date.
+    select
+        profile_id,
+        last_play_date as timeline_date,
+        0 as is_feature_row,
+        watch_seconds,
+        active_days,
+        first_play_date,
+        last_play_date,
+        reactivation_date
+    from earlier_history
+
+    {%- endif %}
 
     union all
 
@@ -77,7 +122,9 @@ timeline as (
         feature_date as timeline_date,
         1 as is_feature_row,
         0 as watch_seconds,
-        0 as active_day,
+        0 as active_days,
+        cast(null as date) as first_play_date,
+        cast(null as date) as last_play_date,
         cast(null as date) as reactivation_date
     from feature_dates
 
@@ -90,9 +137,9 @@ running as (
         timeline_date,
         is_feature_row,
         sum(watch_seconds) over profile_history as lifetime_watch_seconds,
-        sum(active_day) over profile_history as lifetime_active_days,
-        min(case when active_day = 1 then timeline_date end) over profile_history as first_play_date,
-        max(case when active_day = 1 then timeline_date end) over profile_history as last_play_date,
+        sum(active_days) over profile_history as lifetime_active_days,
+        min(first_play_date) over profile_history as first_play_date,
+        max(last_play_date) over profile_history as last_play_date,
         max(reactivation_date) over profile_history as last_reactivation_date
     from timeline
     window profile_history as (
