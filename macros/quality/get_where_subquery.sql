@@ -1,9 +1,10 @@
 {#
   dbt's hook for a data test's `where` config, extended with one named scope, `__rows_written_by_this_run__`
-  (set for the staging tests in dbt_project.yml): on a relation with a `run_id` column, test only the rows this
-  invocation wrote (all of them on a first build or --full-refresh, the re-processed dates on a daily run), or
-  every row when this invocation wrote none (a `dbt test` on its own). So a daily run re-checks the days it
-  touched instead of the whole event history. Relations without `run_id` are tested whole.
+  (set in dbt_project.yml for the tests of staging and of the intermediate models, where the profile-day,
+  title-day and device-day aggregates carry a `run_id`): on a relation with a `run_id` column, test only the
+  rows this invocation wrote (all of them on a first build or --full-refresh, the re-processed dates on a daily
+  run), or every row when this invocation wrote none (a `dbt test` on its own). So a daily run re-checks the
+  days it touched instead of the whole event history. Relations without `run_id` are tested whole.
   And a second, `__feature_dates_rebuilt_by_this_run__` (the tests of the category marts and of
   int_profile_feature_dates), for relations keyed by `feature_date`: see `feature_dates_rebuilt_by_this_run`;
   and a third, `__feature_dates_published_by_this_run__` (the published log's grain test): see

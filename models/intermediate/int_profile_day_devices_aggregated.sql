@@ -25,6 +25,7 @@ final as (
         device_type,
         cast(count(*) as int) as plays,
         cast(sum(watch_seconds) as bigint) as watch_seconds,
+        '{{ invocation_id }}' as run_id,
         event_date
     from plays
     group by profile_id, device_type, event_date

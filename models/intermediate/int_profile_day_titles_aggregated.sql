@@ -141,6 +141,7 @@ final as (
                 and {{ in_last_days(previous_play_window_days, 'any_previous_series_play_date', 'event_date') }}
                 then any_previous_series_play_date
         end as previous_series_play_date,
+        '{{ invocation_id }}' as run_id,
         event_date
     from previous_plays
 

@@ -177,6 +177,7 @@ final as (
         cast(coalesce(engagement_days.list_adds, 0) as int) as list_adds,
         cast(coalesce(engagement_days.searches, 0) as int) as searches,
         previous_play_days.previous_play_date,
+        '{{ invocation_id }}' as run_id,
         profile_days.event_date
     from profile_days
     left join play_days

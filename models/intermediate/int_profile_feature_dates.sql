@@ -49,6 +49,13 @@ activity as (
     where
         event_date <= {{ as_of }}
         and event_date >= {{ add_days(window_start, -(change_set_window_edges() | max)) }}
+        -- Only days an edge moves into the run's dates: a daily run reads a few days per edge, not 90.
+        and (
+            {%- for days_after in change_set_window_edges() %}
+                event_date between {{ add_days(window_start, -days_after) }} and {{ add_days(as_of, -days_after) }}
+                {%- if not loop.last %} or{% endif %}
+            {%- endfor %}
+        )
     {%- endif %}
 
 ),

@@ -1,9 +1,9 @@
 """The category marts' data tests on a daily `dbt build` check the feature dates the build may have rewritten,
-and the published log's grain test the dates its publish replaced; a `dbt test` on its own checks the whole
-history (macros/quality/get_where_subquery.sql).
+the profile-day aggregates' tests the rows it wrote, and the published log's grain test the dates its publish
+replaced; a `dbt test` on its own checks the whole history (macros/quality/get_where_subquery.sql).
 
 Starts from a copy of the session's small published build (300 profiles x 20 days) and plants a duplicate row
-on the oldest feature date of a mart (or of the log), which no incremental run rewrites.
+on the oldest date of a mart (or of the log, or of an aggregate), which no incremental run rewrites.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ MART = "features_watch_behavior"
 UNIQUE_TEST = "features_watch_behavior_one_row_per_profile_and_feature_date"
 LOOKBACK_DAYS = 3  # dbt_project.yml's lookback_days
 PUBLISHED_TEST = "published_one_row_per_profile_and_feature_date"
+TITLES = "int_profile_day_titles_aggregated"
+TITLES_UNIQUE_TEST = "int_profile_day_titles_aggregated_one_row_per_profile_id_event_date_content_id"
 
 
 def data_test_results(harness: DbtHarness) -> dict[str, dict[str, Any]]:
@@ -61,6 +63,37 @@ def test_a_daily_build_tests_the_rebuilt_dates_and_dbt_test_the_whole_history(
     assert "feature_date >=" not in results[UNIQUE_TEST]["compiled_code"]
     assert results[UNIQUE_TEST]["status"] == "fail"
     assert results[UNIQUE_TEST]["failures"] == 1
+
+
+def test_a_daily_build_tests_the_aggregate_rows_it_wrote_and_dbt_test_all_of_them(
+    small_published: DbtHarness, tmp_path: Path
+) -> None:
+    harness = copy_state(small_published, tmp_path / "state")
+    dates = f"select max(event_date), min(event_date) from main_intermediate.{TITLES}"
+    (newest, oldest) = harness.query(dates)[0]
+    assert oldest < newest - timedelta(days=LOOKBACK_DAYS)  # outside every incremental rebuild
+    harness.query(
+        f"insert into main_intermediate.{TITLES} "
+        f"select * from main_intermediate.{TITLES} where event_date = '{oldest}' limit 1"
+    )
+
+    built = harness.build("--select", TITLES)
+    assert built.success, built.text
+    run_results = json.loads((harness.root / "target" / "run_results.json").read_text())
+    this_run = run_results["metadata"]["invocation_id"]
+    scoped = data_test_results(harness)[TITLES_UNIQUE_TEST]
+    assert f"run_id = '{this_run}'" in scoped["compiled_code"]
+    assert scoped["status"] == "pass"
+    # the rows this build wrote are the rebuilt event dates, and they were the ones checked
+    (first_written, written) = harness.query(
+        f"select min(event_date), count(*) from main_intermediate.{TITLES} where run_id = '{this_run}'"
+    )[0]
+    assert first_written == newest - timedelta(days=LOOKBACK_DAYS) and written > 0
+
+    tested = harness.dbt("test", "--select", TITLES)
+    assert not tested.success
+    whole = data_test_results(harness)[TITLES_UNIQUE_TEST]
+    assert whole["status"] == "fail" and whole["failures"] == 1
 
 
 def test_a_full_refresh_tests_every_feature_date(small_published: DbtHarness, tmp_path: Path) -> None:
