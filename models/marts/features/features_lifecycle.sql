@@ -63,8 +63,8 @@ play_days as (
 
 earlier_history as (
 
-    -- Lifetime values are sums, minima and maxima: the play days before the cutoff, which no rebuilt date
-    -- follows in time, add up in one group-by instead of a window over every play day of the history.
+    -- Lifetime values are sums, minima and maxima: the play days before the cutoff, which precede every
+    -- rebuilt date, add up in one group-by instead of a window over every play day of the history.
     select
         profile_days.profile_id,
         cast(sum(profile_days.watch_seconds) as bigint) as watch_seconds,
