@@ -10,6 +10,8 @@
 {%- set cutoff = incremental_cutoff_date() if is_incremental() else none %}
 {#- A previous play counts only inside the longest window of the distinct counts that read it. -#}
 {%- set previous_play_window_days = 90 %}
+{%- set in_window = in_last_days(previous_play_window_days, 'stored.event_date', cutoff)
+    if cutoff is not none else none %}
 
 with
 
@@ -47,51 +49,13 @@ title_days as (
     the stored plays of the rebuilt titles only, from the window ending on the cutoff; none on a full build. #}
 earlier_title_plays as (
 
-    {%- if cutoff is not none %}
-        select
-            stored.profile_id,
-            stored.content_id,
-            max(stored.event_date) as previous_play_date
-        from {{ this }} as stored
-        inner join (select distinct profile_id, content_id from title_days) as replayed
-            on stored.profile_id = replayed.profile_id and stored.content_id = replayed.content_id
-        where
-            {{ in_last_days(previous_play_window_days, 'stored.event_date', cutoff) }}
-            and stored.event_date < {{ cutoff }}
-        group by stored.profile_id, stored.content_id
-    {%- else %}
-        select
-            profile_id,
-            content_id,
-            event_date as previous_play_date
-        from title_days
-        where false
-    {%- endif %}
+    {{ stored_date_before_cutoff(['profile_id', 'content_id'], 'title_days', cutoff, where=in_window) }}
 
 ),
 
 earlier_series_plays as (
 
-    {%- if cutoff is not none %}
-        select
-            stored.profile_id,
-            stored.series_id,
-            max(stored.event_date) as previous_play_date
-        from {{ this }} as stored
-        inner join (select distinct profile_id, series_id from title_days) as replayed
-            on stored.profile_id = replayed.profile_id and stored.series_id = replayed.series_id
-        where
-            {{ in_last_days(previous_play_window_days, 'stored.event_date', cutoff) }}
-            and stored.event_date < {{ cutoff }}
-        group by stored.profile_id, stored.series_id
-    {%- else %}
-        select
-            profile_id,
-            series_id,
-            event_date as previous_play_date
-        from title_days
-        where false
-    {%- endif %}
+    {{ stored_date_before_cutoff(['profile_id', 'series_id'], 'title_days', cutoff, where=in_window) }}
 
 ),
 

@@ -109,22 +109,7 @@ engagement_days as (
     incremental run the stored play days of the profiles played since the cutoff; none on a full build. #}
 earlier_play_days as (
 
-    {%- if cutoff is not none %}
-        select
-            stored.profile_id,
-            max(stored.event_date) as previous_play_date
-        from {{ this }} as stored
-        inner join (select distinct profile_id from play_days) as replayed
-            on stored.profile_id = replayed.profile_id
-        where stored.plays > 0 and stored.event_date < {{ cutoff }}
-        group by stored.profile_id
-    {%- else %}
-        select
-            profile_id,
-            event_date as previous_play_date
-        from play_days
-        where false
-    {%- endif %}
+    {{ stored_date_before_cutoff(['profile_id'], 'play_days', cutoff, where='stored.plays > 0') }}
 
 ),
 
