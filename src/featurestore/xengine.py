@@ -26,11 +26,13 @@ import hashlib
 import json
 import logging
 import math
+import operator
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import reduce
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,12 @@ logger = logging.getLogger(__name__)
 
 _LOCK = threading.RLock()
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def added(columns: Iterable[Any]) -> Any:
+    """`columns` (DataFrame columns) summed left to right: a fixed order, so a double result is the same on
+    every run and engine. Used by the Python models' multi-column sums."""
+    return reduce(operator.add, columns)
 
 
 def is_duckdb(session: Any) -> bool:

@@ -19,8 +19,6 @@ group-by counted as a value of its own; every device type of the device_types se
 staging gives unknown devices), so no play falls outside them.
 """
 
-from functools import reduce
-
 from featurestore import xengine
 
 GENRES = ("action", "comedy", "documentary", "drama", "horror", "kids", "romance", "scifi")
@@ -175,11 +173,6 @@ def windowed_feature_dates(F, W, timeline, pivoted_columns):
     )
 
 
-def added(columns):
-    """`columns` summed left to right: a fixed order, so a double result is the same on every run."""
-    return reduce(lambda total, column: total + column, columns)
-
-
 def most_watched(F, seconds_by_value, most):
     """The value whose seconds are `most` (> 0), ties to the first in `seconds_by_value`; else NULL."""
     choice = F.when(most <= 0, F.lit(None))
@@ -196,12 +189,12 @@ def entropy(F, seconds, total, most):
         for column, share in zip(seconds, shares)
     ]
     # A single genre gives -(0.0) = -0.0: add 0.0 so it reads as 0.
-    return F.when(most > 0, -added(p_ln_p) + F.lit(0.0))
+    return F.when(most > 0, -xengine.added(p_ln_p) + F.lit(0.0))
 
 
 def values_played(F, plays):
     """How many of the values have plays (> 0)."""
-    return added([F.when(column > 0, 1).otherwise(0) for column in plays])
+    return xengine.added([F.when(column > 0, 1).otherwise(0) for column in plays])
 
 
 def affinity_features(F, windowed, pivoted):
@@ -215,8 +208,8 @@ def affinity_features(F, windowed, pivoted):
     device_plays_28d = list(columns("device", "plays_28d").values())
     summarized = windowed.select(
         "*",
-        added(genre_seconds_28d.values()).alias("genre_total_28d"),
-        added(genre_seconds_90d.values()).alias("genre_total_90d"),
+        xengine.added(genre_seconds_28d.values()).alias("genre_total_28d"),
+        xengine.added(genre_seconds_90d.values()).alias("genre_total_90d"),
         F.greatest(*genre_seconds_28d.values()).alias("genre_most_28d"),
         F.greatest(*genre_seconds_90d.values()).alias("genre_most_90d"),
         F.greatest(*device_seconds_28d.values()).alias("device_most_28d"),

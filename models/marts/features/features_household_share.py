@@ -153,19 +153,20 @@ def holders(F, W, items, members, cutoff, last_feature_date):
         (F.col("i.change") * F.col("m.member_index")).alias("index_change"),
     )
     item_key = ["account_id", "kind", "item"]
-    per_day = dated(F, changes, cutoff, last_feature_date).groupBy(*item_key, "day").agg(
-        F.sum(F.col("change")).cast("bigint").alias("change"),
-        F.sum(F.col("index_change")).cast("bigint").alias("index_change"),
-    ).withColumn("day_index", day_index(F, F.col("day")))
+    per_change = dated(F, changes, cutoff, last_feature_date)
+    per_change = per_change.withColumn("day_index", day_index(F, F.col("day")))
     by_day = W.partitionBy(*item_key).orderBy(F.col("day_index"))
     up_to_the_day = by_day.rangeBetween(W.unboundedPreceding, W.currentRow)
-    return per_day.select(
+    # Not grouped per day first (few changes share an item and day): the RANGE frame gives each change its
+    # day's totals, and the day's last change in the order (the next row is a later day, or none) stands for
+    # the day.
+    return per_change.select(
         *item_key,
         "day",
         F.sum(F.col("change")).over(up_to_the_day).alias("holders"),
         F.sum(F.col("index_change")).over(up_to_the_day).alias("index_sum"),
         F.lead(F.col("day")).over(by_day).alias("next_day"),
-    )
+    ).where(F.col("next_day").isNull() | (F.col("next_day") > F.col("day")))
 
 
 def span_changes(F, spans, *columns):
@@ -177,11 +178,11 @@ def span_changes(F, spans, *columns):
     return enters.unionAll(leaves)
 
 
-def summed_per_day(F, changes, **sums):
-    """Per profile and day, each of `sums` (name -> column of `changes`) summed: per-title changes then reach
-    the member timeline's wide group-by (16 columns, mostly zeros) as one row per profile, day and kind of
-    change, not one per title (ADR 0008, last addendum)."""
-    return changes.groupBy("profile_id", "day").agg(
+def summed_per_day(F, changes, cutoff, last_feature_date, **sums):
+    """Per profile and day (dated), each of `sums` (name -> column of `changes`) summed: per-title changes
+    reach the member timeline's wide group-by (16 columns, mostly zeros) as one row per profile, day and kind
+    of change, not one per title, and the history as one opening row (ADR 0008, last addendum)."""
+    return dated(F, changes, cutoff, last_feature_date).groupBy("profile_id", "day").agg(
         *[F.sum(column).cast("bigint").alias(name) for name, column in sums.items()]
     )
 
@@ -214,8 +215,10 @@ def member_timeline(F, members_live, activity, title_changes, alone, genres, cut
     def of_kind(kind):
         return F.when(F.col("kind") == F.lit(kind), F.col("change")).otherwise(F.lit(0))
 
-    titles_held = summed_per_day(F, title_changes, titles_held=F.col("change"))
-    held_alone = summed_per_day(F, alone, titles_alone=of_kind("title"), days_alone=of_kind("day"))
+    titles_held = summed_per_day(F, title_changes, cutoff, last_feature_date, titles_held=F.col("change"))
+    held_alone = summed_per_day(
+        F, alone, cutoff, last_feature_date, titles_alone=of_kind("title"), days_alone=of_kind("day")
+    )
     changes = (
         played(1, 0)
         .unionAll(played(-1, WINDOW_DAYS))
@@ -242,14 +245,6 @@ def totals_on_requests(F, W, timeline, key, sums):
         "is_request",
         *[F.sum(F.col(column)).over(up_to_the_day).cast("bigint").alias(column) for column in sums],
     ).where(F.col("is_request") == 1)
-
-
-def added(columns):
-    """`columns` summed left to right: a fixed order, so a double result is the same on every run."""
-    total = None
-    for column in columns:
-        total = column if total is None else total + column
-    return total
 
 
 def build(F, W, feature_dates, profiles, titles, cutoff=None, genres=GENRES):
@@ -344,9 +339,9 @@ def genre_similarity(F, genres):
     others = {
         name: F.col(f"ms.household_{name}").cast("double") - own[name] for name in genres.values()
     }
-    dot = added([own[name] * others[name] for name in genres.values()])
-    own_norm = F.sqrt(added([own[name] * own[name] for name in genres.values()]))
-    others_norm = F.sqrt(added([others[name] * others[name] for name in genres.values()]))
+    dot = xengine.added([own[name] * others[name] for name in genres.values()])
+    own_norm = F.sqrt(xengine.added([own[name] * own[name] for name in genres.values()]))
+    others_norm = F.sqrt(xengine.added([others[name] * others[name] for name in genres.values()]))
     return F.when((own_norm > 0) & (others_norm > 0), dot / (own_norm * others_norm))
 
 
