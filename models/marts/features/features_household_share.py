@@ -85,7 +85,8 @@ def title_runs(F, W, titles):
 
     A title is in the set on D iff its latest play on or before D is on or after D - 27, so a run of plays
     less than 28 days apart holds it from the first play to 28 days after the last: one +1 and one -1."""
-    plays = titles.select("profile_id", "content_id", "event_date").distinct()
+    # Not made distinct: the title-days have one row per profile, title and day (a data test of theirs).
+    plays = titles.select("profile_id", "content_id", "event_date")
     by_play = W.partitionBy("profile_id", "content_id").orderBy(F.col("event_date"))
     gaps = plays.select(
         "profile_id",
