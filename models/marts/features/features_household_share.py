@@ -220,13 +220,13 @@ def member_timeline(F, members_live, activity, title_changes, alone, genres, cut
     held_alone = summed_per_day(
         F, alone, cutoff, last_feature_date, titles_alone=of_kind("title"), days_alone=of_kind("day")
     )
-    changes = (
-        played(1, 0)
-        .unionAll(played(-1, WINDOW_DAYS))
-        .unionAll(rows(titles_held, 0, titles_held=F.col("titles_held")))
+    # The summed changes are dated already; the days played are dated here.
+    days_played = dated(F, played(1, 0).unionAll(played(-1, WINDOW_DAYS)), cutoff, last_feature_date)
+    return (
+        days_played.unionAll(rows(titles_held, 0, titles_held=F.col("titles_held")))
         .unionAll(rows(held_alone, 0, titles_alone=F.col("titles_alone"), days_alone=F.col("days_alone")))
+        .unionAll(rows(members_live, 1))
     )
-    return dated(F, changes, cutoff, last_feature_date).unionAll(rows(members_live, 1))
 
 
 def totals_on_requests(F, W, timeline, key, sums):
