@@ -91,6 +91,35 @@ def test_changed_input_schema_or_model_code_plans_again(tmp_path: Path, connecti
     assert len(list((tmp_path / "target" / "xengine_plans").glob("*.sql"))) == 3
 
 
+def compiled_by_dbt(is_incremental: bool) -> str:
+    """MODEL_CODE as dbt-duckdb compiles it: its `dbtObj` says whether the run is incremental, and a
+    `materialize` tail names the run's own temporary table."""
+    stamp = "20261205081130" if is_incremental else "20261205073700"
+    return MODEL_CODE + textwrap.dedent(f"""
+
+        class dbtObj:
+            def __init__(self, load_df_function) -> None:
+                self.is_incremental = {is_incremental}
+
+
+        def materialize(df, con):
+            con.execute("create table features__dbt_tmp{stamp}")
+        """)
+
+
+def test_daily_run_after_a_full_build_reuses_its_plan(tmp_path: Path, connection) -> None:
+    full = load_model(tmp_path / "model_e.py", compiled_by_dbt(is_incremental=False))
+    xengine.duckdb_sql(connection, full.build, ["plays"], {"cutoff": xengine.FULL_BUILD_CUTOFF})
+    assert full.calls == ["0001-01-01"]
+
+    daily = load_model(tmp_path / "model_e.py", compiled_by_dbt(is_incremental=True))
+    sql = xengine.duckdb_sql(connection, daily.build, ["plays"], {"cutoff": "2026-10-07"})
+    # Not planned again: the full build's plan, with the daily run's date (plays from 10-05 on).
+    assert daily.calls == []
+    assert plays_by_profile(connection, sql) == {"p1": 2, "p2": 1}
+    assert len(list((tmp_path / "target" / "xengine_plans").glob("*.sql"))) == 1
+
+
 def test_unwritable_cache_still_returns_correct_sql(tmp_path: Path, connection, monkeypatch) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
